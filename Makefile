@@ -1,0 +1,45 @@
+# stream_windows — PGXS build
+#
+#   make                  build the extension and the test tools
+#   make install          install into the PostgreSQL that pg_config names
+#   make installcheck     pg_regress + TAP tests against throwaway clusters
+#                         (no running server needed; see test/check.sh)
+
+EXTENSION = stream_windows
+MODULE_big = stream_windows
+OBJS = \
+	src/stream_windows.o \
+	src/guc.o \
+	src/window_time.o \
+	src/adhoc.o
+
+DATA = sql/stream_windows--0.1.sql
+PGFILEDESC = "stream_windows - Kafka-fed streaming windows"
+
+REGRESS = adhoc_setup tumble hop session_start count_window
+REGRESS_OPTS = --temp-instance=tmp_check_regress \
+	--temp-config=$(srcdir)/test/regress.conf \
+	--load-extension=$(EXTENSION)
+
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+PROVE_FLAGS = -I $(srcdir)/test
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
+SHLIB_LINK = -lrdkafka
+
+EXTRA_CLEAN = tmp_check tmp_check_regress results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+-include $(srcdir)/test/tools.mk
+
+# test/check.sh runs the two halves separately to count them.
+.PHONY: installcheck-regress-only installcheck-tap-only
+installcheck-regress-only:
+	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
+installcheck-tap-only:
+	$(prove_installcheck)

@@ -1,0 +1,231 @@
+/*-------------------------------------------------------------------------
+ *
+ * adhoc.c
+ *	  Ad-hoc windows over any table: sw.tumble, sw.hop, sw.session_start
+ *	  and sw.count_window.
+ *
+ * These are the batch side of the product.  They use the same formulas
+ * (window_time.c) as the continuous windows, so a GROUP BY over a staging
+ * table reproduces what a continuous window holds once it is final.
+ *
+ * sw.tumble returns one sw.window_bounds value (not a set), so it can stand
+ * in the select list, in GROUP BY, or in FROM as a one-row table.  sw.hop is
+ * a value-per-call set-returning function.  sw.session_start and
+ * sw.count_window are window functions (CREATE FUNCTION ... WINDOW) that
+ * keep their running state in the partition's local memory.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "common/int.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/timestamp.h"
+#include "windowapi.h"
+
+#include "window_time.h"
+
+PG_FUNCTION_INFO_V1(sw_tumble);
+PG_FUNCTION_INFO_V1(sw_hop);
+PG_FUNCTION_INFO_V1(sw_session_start);
+PG_FUNCTION_INFO_V1(sw_count_window);
+
+/*
+ * The blessed tuple descriptor of sw.window_bounds for this call site,
+ * looked up once and kept in fn_extra.
+ */
+static TupleDesc
+window_bounds_desc(FunctionCallInfo fcinfo)
+{
+	TupleDesc	desc = (TupleDesc) fcinfo->flinfo->fn_extra;
+
+	if (desc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = desc;
+	}
+	return desc;
+}
+
+static Datum
+window_bounds_datum(TupleDesc desc, TimestampTz start, TimestampTz end)
+{
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	values[0] = TimestampTzGetDatum(start);
+	values[1] = TimestampTzGetDatum(end);
+	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
+/*
+ * sw.tumble(ts timestamptz, size interval, origin timestamptz)
+ *		RETURNS sw.window_bounds
+ */
+Datum
+sw_tumble(PG_FUNCTION_ARGS)
+{
+	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(0);
+	int64		size = sw_duration_usecs(PG_GETARG_INTERVAL_P(1), "size");
+	TimestampTz origin = PG_GETARG_TIMESTAMPTZ(2);
+	TimestampTz start;
+
+	sw_check_finite(ts, "event time");
+	sw_check_finite(origin, "window origin");
+	start = sw_tumble_start(ts, size, origin);
+	PG_RETURN_DATUM(window_bounds_datum(window_bounds_desc(fcinfo),
+										start, sw_time_add(start, size)));
+}
+
+typedef struct HopState
+{
+	int64		next_k;			/* next window to return */
+	int64		last_k;			/* last window containing ts */
+	int64		size;
+	int64		slide;
+	TimestampTz origin;
+} HopState;
+
+/*
+ * sw.hop(ts timestamptz, size interval, slide interval, origin timestamptz)
+ *		RETURNS SETOF sw.window_bounds, ascending by window_start
+ */
+Datum
+sw_hop(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	HopState   *state;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		MemoryContext old;
+		TimestampTz ts = PG_GETARG_TIMESTAMPTZ(0);
+		TupleDesc	desc;
+
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		state = palloc(sizeof(HopState));
+		state->size = sw_duration_usecs(PG_GETARG_INTERVAL_P(1), "size");
+		state->slide = sw_duration_usecs(PG_GETARG_INTERVAL_P(2), "slide");
+		state->origin = PG_GETARG_TIMESTAMPTZ(3);
+		sw_check_finite(ts, "event time");
+		sw_check_finite(state->origin, "window origin");
+		sw_hop_range(ts, state->size, state->slide, state->origin,
+					 &state->next_k, &state->last_k);
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		funcctx->tuple_desc = BlessTupleDesc(desc);
+		funcctx->user_fctx = state;
+		MemoryContextSwitchTo(old);
+	}
+
+	funcctx = SRF_PERCALL_SETUP();
+	state = (HopState *) funcctx->user_fctx;
+	if (state->next_k <= state->last_k)
+	{
+		TimestampTz start = sw_hop_start(state->origin, state->next_k,
+										 state->slide);
+
+		state->next_k++;
+		SRF_RETURN_NEXT(funcctx,
+						window_bounds_datum(funcctx->tuple_desc, start,
+											sw_time_add(start, state->size)));
+	}
+	SRF_RETURN_DONE(funcctx);
+}
+
+/* ts - prev > gap, where a difference too large for int64 exceeds any gap */
+static bool
+session_gap_exceeded(TimestampTz prev, TimestampTz ts, int64 gap)
+{
+	int64		diff;
+
+	return pg_sub_s64_overflow(ts, prev, &diff) || diff > gap;
+}
+
+typedef struct SessionState
+{
+	bool		started;		/* seen a non-NULL timestamp yet? */
+	TimestampTz prev_ts;		/* timestamp of the previous non-NULL row */
+	TimestampTz start;			/* start of the current session */
+} SessionState;
+
+/*
+ * sw.session_start(ts timestamptz, gap interval) OVER (... ORDER BY ts)
+ *
+ * A new session begins when ts - previous ts > gap, so rows exactly gap
+ * apart share a session.  Rows with a NULL ts get NULL and do not touch the
+ * session.  The window must deliver rows in ascending ts order; anything
+ * else is reported rather than silently giving wrong sessions.
+ */
+Datum
+sw_session_start(PG_FUNCTION_ARGS)
+{
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	SessionState *state;
+	bool		isnull;
+	TimestampTz ts;
+	int64		gap;
+
+	state = (SessionState *) WinGetPartitionLocalMemory(winobj,
+														sizeof(SessionState));
+	/* only the current row is read: let the tuplestore drop older rows */
+	WinSetMarkPosition(winobj, WinGetCurrentPosition(winobj));
+
+	ts = DatumGetTimestampTz(WinGetFuncArgCurrent(winobj, 0, &isnull));
+	if (isnull)
+		PG_RETURN_NULL();
+	(void) WinGetFuncArgCurrent(winobj, 1, &isnull);
+	if (isnull)
+		PG_RETURN_NULL();
+	gap = sw_duration_usecs(DatumGetIntervalP(WinGetFuncArgCurrent(winobj, 1,
+																   &isnull)),
+							"gap");
+	sw_check_finite(ts, "event time");
+
+	if (state->started && ts < state->prev_ts)
+		ereport(ERROR,
+				(errcode(ERRCODE_WINDOWING_ERROR),
+				 errmsg("sw.session_start requires rows in ascending order of their timestamp"),
+				 errdetail("A row with timestamp %s follows a row with timestamp %s.",
+						   pstrdup(timestamptz_to_str(ts)),
+						   pstrdup(timestamptz_to_str(state->prev_ts))),
+				 errhint("Order the window by the same timestamp, for example OVER (PARTITION BY ip ORDER BY event_time).")));
+
+	if (!state->started || session_gap_exceeded(state->prev_ts, ts, gap))
+		state->start = ts;
+	state->started = true;
+	state->prev_ts = ts;
+	PG_RETURN_TIMESTAMPTZ(state->start);
+}
+
+/*
+ * sw.count_window(n int) OVER (...): the row's 0-based count-window number,
+ * n rows per window in the window's row order.
+ */
+Datum
+sw_count_window(PG_FUNCTION_ARGS)
+{
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	bool		isnull;
+	int32		n;
+
+	WinSetMarkPosition(winobj, WinGetCurrentPosition(winobj));
+	n = DatumGetInt32(WinGetFuncArgCurrent(winobj, 0, &isnull));
+	if (isnull)
+		PG_RETURN_NULL();
+	if (n < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("count window size must be at least 1"),
+				 errdetail("The size given is %d.", n),
+				 errhint("Give the number of rows per window, for example sw.count_window(3).")));
+	PG_RETURN_INT64(WinGetCurrentPosition(winobj) / n);
+}

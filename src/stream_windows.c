@@ -1,0 +1,31 @@
+/*-------------------------------------------------------------------------
+ *
+ * stream_windows.c
+ *	  Module entry point: PG_MODULE_MAGIC and _PG_init.
+ *
+ * The library is meant to be loaded with shared_preload_libraries, so that
+ * its background workers can be registered at server start.  Loaded any
+ * other way (a plain CREATE EXTENSION in a session), the ad-hoc window
+ * functions still work; only the Kafka side needs the preload.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+
+#include "guc.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	sw_guc_init();
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+}

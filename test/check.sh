@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# test/check.sh — the whole test suite: build, install, pg_regress, TAP.
+#
+# Runs on a fresh Debian 12 machine from a clone, as root (or as a user with
+# sudo).  It installs the packages it needs, builds with warnings as errors,
+# installs the extension, then runs every test against throwaway clusters
+# that the tests start themselves (pg_regress --temp-instance and
+# PostgreSQL::Test::Cluster); no running server is needed.  PostgreSQL will
+# not run as root, so as root the tests run as the "postgres" user in a
+# scratch copy of the tree.
+#
+# The last line of output is "N passed, M failed" over every part.
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+SRC=$(pwd)
+PG_MAJOR=${PG_MAJOR:-15}
+PACKAGES="build-essential postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
+	librdkafka-dev libipc-run-perl rsync"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+install_packages() {
+	local missing=()
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "check.sh: installing ${missing[*]}"
+	as_root apt-get update -qq &&
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_packages || { echo "check.sh: could not install packages"; echo "0 passed, 1 failed"; exit 1; }
+export PATH="/usr/lib/postgresql/$PG_MAJOR/bin:$PATH"
+
+echo "== build (warnings are errors)"
+if ! make -s clean >/dev/null 2>&1 || ! make -s PG_CONFIG=pg_config; then
+	echo "check.sh: build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+if ! as_root make -s install PG_CONFIG="$(command -v pg_config)" >/dev/null; then
+	echo "check.sh: install failed"; echo "0 passed, 1 failed"; exit 1
+fi
+
+# Where the tests run: the tree itself, or a copy owned by "postgres".
+WORK=$SRC
+RUN=()
+if [ "$(id -u)" = 0 ]; then
+	WORK=$(mktemp -d /tmp/sw-check.XXXXXX)
+	rsync -a --exclude .git "$SRC"/ "$WORK"/
+	chown -R postgres: "$WORK"
+	RUN=(runuser -u postgres --)
+fi
+LOG=$WORK/check-logs
+"${RUN[@]}" mkdir -p "$LOG"
+
+passed=0
+failed=0
+
+echo "== pg_regress"
+(cd "$WORK" && "${RUN[@]}" make -s installcheck-regress-only) >"$LOG/regress.out" 2>&1
+cat "$LOG/regress.out"
+r_ok=$(grep -cE '\.\.\. ok|^ok ' "$LOG/regress.out")
+r_bad=$(grep -cE '\.\.\. FAILED|^not ok |failed \(ignored\)' "$LOG/regress.out")
+passed=$((passed + r_ok)); failed=$((failed + r_bad))
+if [ "$r_ok" -eq 0 ] && [ "$r_bad" -eq 0 ]; then failed=$((failed + 1)); fi
+[ -f "$WORK/regression.diffs" ] && cat "$WORK/regression.diffs"
+
+echo "== TAP"
+(cd "$WORK" && "${RUN[@]}" make -s installcheck-tap-only PROVE_FLAGS="-I test -v") >"$LOG/tap.out" 2>&1
+grep -E '^(t|test)/|^(not )?ok |^# |Result:|Files=' "$LOG/tap.out"
+t_ok=$(grep -cE '^ok [0-9]+' "$LOG/tap.out")
+t_bad=$(grep -cE '^not ok [0-9]+' "$LOG/tap.out")
+# a test file that died before its plan counts as one failure
+t_dubious=$(grep -cE 'Dubious|Bad plan|No plan found|Parse errors' "$LOG/tap.out")
+passed=$((passed + t_ok)); failed=$((failed + t_bad + t_dubious))
+if grep -q 'Result: FAIL' "$LOG/tap.out"; then
+	for f in "$WORK"/tmp_check/log/regress_log_*; do
+		[ -f "$f" ] && { echo "--- tail of $f"; tail -40 "$f"; }
+	done
+	[ "$t_bad" -eq 0 ] && [ "$t_dubious" -eq 0 ] && failed=$((failed + 1))
+fi
+
+echo "logs: $LOG"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
