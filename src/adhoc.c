@@ -22,6 +22,8 @@
 #include "common/int.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/tuplestore.h"
 #include "utils/timestamp.h"
 #include "windowapi.h"
 
@@ -84,61 +86,41 @@ sw_tumble(PG_FUNCTION_ARGS)
 										start, sw_time_add(start, size)));
 }
 
-typedef struct HopState
-{
-	int64		next_k;			/* next window to return */
-	int64		last_k;			/* last window containing ts */
-	int64		size;
-	int64		slide;
-	TimestampTz origin;
-} HopState;
-
 /*
  * sw.hop(ts timestamptz, size interval, slide interval, origin timestamptz)
  *		RETURNS SETOF sw.window_bounds, ascending by window_start
+ *
+ * Materialize mode: the rows go straight into the caller's tuplestore,
+ * without forming and deforming a composite datum per window.
  */
 Datum
 sw_hop(PG_FUNCTION_ARGS)
 {
-	FuncCallContext *funcctx;
-	HopState   *state;
+	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(0);
+	int64		size = sw_duration_usecs(PG_GETARG_INTERVAL_P(1), "size");
+	int64		slide = sw_duration_usecs(PG_GETARG_INTERVAL_P(2), "slide");
+	TimestampTz origin = PG_GETARG_TIMESTAMPTZ(3);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int64		k,
+				last_k;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
 
-	if (SRF_IS_FIRSTCALL())
+	sw_check_finite(ts, "event time");
+	sw_check_finite(origin, "window origin");
+	sw_hop_range(ts, size, slide, origin, &k, &last_k);
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	for (; k <= last_k; k++)
 	{
-		MemoryContext old;
-		TimestampTz ts = PG_GETARG_TIMESTAMPTZ(0);
-		TupleDesc	desc;
+		TimestampTz start = sw_hop_start(origin, k, slide);
 
-		funcctx = SRF_FIRSTCALL_INIT();
-		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		state = palloc(sizeof(HopState));
-		state->size = sw_duration_usecs(PG_GETARG_INTERVAL_P(1), "size");
-		state->slide = sw_duration_usecs(PG_GETARG_INTERVAL_P(2), "slide");
-		state->origin = PG_GETARG_TIMESTAMPTZ(3);
-		sw_check_finite(ts, "event time");
-		sw_check_finite(state->origin, "window origin");
-		sw_hop_range(ts, state->size, state->slide, state->origin,
-					 &state->next_k, &state->last_k);
-		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		funcctx->tuple_desc = BlessTupleDesc(desc);
-		funcctx->user_fctx = state;
-		MemoryContextSwitchTo(old);
+		CHECK_FOR_INTERRUPTS();
+		values[0] = TimestampTzGetDatum(start);
+		values[1] = TimestampTzGetDatum(sw_time_add(start, size));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-
-	funcctx = SRF_PERCALL_SETUP();
-	state = (HopState *) funcctx->user_fctx;
-	if (state->next_k <= state->last_k)
-	{
-		TimestampTz start = sw_hop_start(state->origin, state->next_k,
-										 state->slide);
-
-		state->next_k++;
-		SRF_RETURN_NEXT(funcctx,
-						window_bounds_datum(funcctx->tuple_desc, start,
-											sw_time_add(start, state->size)));
-	}
-	SRF_RETURN_DONE(funcctx);
+	return (Datum) 0;
 }
 
 /* ts - prev > gap, where a difference too large for int64 exceeds any gap */

@@ -14,34 +14,15 @@ set -uo pipefail
 
 cd "$(dirname "$0")/.."
 SRC=$(pwd)
-PG_MAJOR=${PG_MAJOR:-15}
-PACKAGES="build-essential postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
-	librdkafka-dev libipc-run-perl rsync"
+. test/lib/install.sh
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
-install_packages() {
-	local missing=()
-	for p in $PACKAGES; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	echo "check.sh: installing ${missing[*]}"
-	as_root apt-get update -qq &&
-		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends "${missing[@]}" >/dev/null
-}
-
-install_packages || { echo "check.sh: could not install packages"; echo "0 passed, 1 failed"; exit 1; }
+install_build_deps || { echo "check.sh: could not install packages"; echo "0 passed, 1 failed"; exit 1; }
 export PATH="/usr/lib/postgresql/$PG_MAJOR/bin:$PATH"
 
 echo "== build (warnings are errors)"
-if ! make -s clean >/dev/null 2>&1 || ! make -s PG_CONFIG=pg_config; then
-	echo "check.sh: build failed"; echo "0 passed, 1 failed"; exit 1
-fi
-if ! as_root make -s install PG_CONFIG="$(command -v pg_config)" >/dev/null; then
-	echo "check.sh: install failed"; echo "0 passed, 1 failed"; exit 1
+make -s clean >/dev/null 2>&1
+if ! build_and_install; then
+	echo "check.sh: build or install failed"; echo "0 passed, 1 failed"; exit 1
 fi
 
 # Where the tests run: the tree itself, or a copy owned by "postgres".
