@@ -48,7 +48,8 @@ SELECT sw.session_start(ts, NULL) OVER (ORDER BY ts) FROM clicks WHERE ip = '10.
 -- rows not in ascending ts order are an error, not silently wrong sessions
 SELECT sw.session_start(ts, '5 minutes') OVER (PARTITION BY ip ORDER BY ts DESC) FROM clicks;
 
--- bad gaps
+-- bad gaps, also on rows whose time is NULL
+SELECT sw.session_start(NULL, '0') OVER ();
 SELECT sw.session_start(ts, '0') OVER (ORDER BY ts) FROM clicks;
 SELECT sw.session_start(ts, '-1 minute') OVER (ORDER BY ts) FROM clicks;
 SELECT sw.session_start(ts, '1 month') OVER (ORDER BY ts) FROM clicks;

@@ -24,6 +24,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/tuplestore.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "windowapi.h"
 
@@ -35,25 +36,33 @@ PG_FUNCTION_INFO_V1(sw_session_start);
 PG_FUNCTION_INFO_V1(sw_count_window);
 
 /*
- * The blessed tuple descriptor of sw.window_bounds for this call site,
- * looked up once and kept in fn_extra.
+ * The blessed tuple descriptor of sw.window_bounds, kept for the backend's
+ * life and keyed by the type's OID (which changes if the extension is
+ * created again).  Cheaper than a lookup per call, and unlike fn_extra it
+ * does not collide with the set-returning-function protocol's use of it.
  */
 static TupleDesc
 window_bounds_desc(FunctionCallInfo fcinfo)
 {
-	TupleDesc	desc = (TupleDesc) fcinfo->flinfo->fn_extra;
+	static Oid	cached_type = InvalidOid;
+	static TupleDesc cached_desc = NULL;
+	Oid			rettype = get_fn_expr_rettype(fcinfo->flinfo);
 
-	if (desc == NULL)
+	if (rettype != cached_type || cached_desc == NULL)
 	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		TupleDesc	desc;
+		MemoryContext old;
 
 		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 			elog(ERROR, "return type must be a row type");
-		desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		if (cached_desc)
+			FreeTupleDesc(cached_desc);
+		cached_desc = BlessTupleDesc(CreateTupleDescCopy(desc));
 		MemoryContextSwitchTo(old);
-		fcinfo->flinfo->fn_extra = desc;
+		cached_type = rettype;
 	}
-	return desc;
+	return cached_desc;
 }
 
 static Datum
@@ -86,41 +95,98 @@ sw_tumble(PG_FUNCTION_ARGS)
 										start, sw_time_add(start, size)));
 }
 
+typedef struct HopState
+{
+	int64		next_k;			/* next window to return */
+	int64		last_k;			/* last window containing ts */
+	int64		size;
+	int64		slide;
+	TimestampTz origin;
+} HopState;
+
+static void
+hop_begin(FunctionCallInfo fcinfo, HopState *state)
+{
+	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(0);
+
+	state->size = sw_duration_usecs(PG_GETARG_INTERVAL_P(1), "size");
+	state->slide = sw_duration_usecs(PG_GETARG_INTERVAL_P(2), "slide");
+	state->origin = PG_GETARG_TIMESTAMPTZ(3);
+	sw_check_finite(ts, "event time");
+	sw_check_finite(state->origin, "window origin");
+	sw_hop_range(ts, state->size, state->slide, state->origin,
+				 &state->next_k, &state->last_k);
+}
+
+/*
+ * In FROM (where the executor prefers a materialized result), put every
+ * window straight into the caller's tuplestore: no composite datum is
+ * formed and taken apart again per window.
+ */
+static Datum
+hop_materialize(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	HopState	state;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	hop_begin(fcinfo, &state);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	for (; state.next_k <= state.last_k; state.next_k++)
+	{
+		TimestampTz start = sw_hop_start(state.origin, state.next_k, state.slide);
+
+		CHECK_FOR_INTERRUPTS();
+		values[0] = TimestampTzGetDatum(start);
+		values[1] = TimestampTzGetDatum(sw_time_add(start, state.size));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
 /*
  * sw.hop(ts timestamptz, size interval, slide interval, origin timestamptz)
  *		RETURNS SETOF sw.window_bounds, ascending by window_start
  *
- * Materialize mode: the rows go straight into the caller's tuplestore,
- * without forming and deforming a composite datum per window.
+ * In the select list a window per call (no tuplestore at all); in FROM,
+ * materialized.
  */
 Datum
 sw_hop(PG_FUNCTION_ARGS)
 {
-	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(0);
-	int64		size = sw_duration_usecs(PG_GETARG_INTERVAL_P(1), "size");
-	int64		slide = sw_duration_usecs(PG_GETARG_INTERVAL_P(2), "slide");
-	TimestampTz origin = PG_GETARG_TIMESTAMPTZ(3);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int64		k,
-				last_k;
-	Datum		values[2];
-	bool		nulls[2] = {false, false};
+	FuncCallContext *funcctx;
+	HopState   *state;
 
-	sw_check_finite(ts, "event time");
-	sw_check_finite(origin, "window origin");
-	sw_hop_range(ts, size, slide, origin, &k, &last_k);
+	if (rsinfo != NULL && (rsinfo->allowedModes & SFRM_Materialize_Preferred) &&
+		(rsinfo->allowedModes & SFRM_Materialize))
+		return hop_materialize(fcinfo);
 
-	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-	for (; k <= last_k; k++)
+	if (SRF_IS_FIRSTCALL())
 	{
-		TimestampTz start = sw_hop_start(origin, k, slide);
+		MemoryContext old;
 
-		CHECK_FOR_INTERRUPTS();
-		values[0] = TimestampTzGetDatum(start);
-		values[1] = TimestampTzGetDatum(sw_time_add(start, size));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		state = palloc(sizeof(HopState));
+		hop_begin(fcinfo, state);
+		funcctx->user_fctx = state;
+		MemoryContextSwitchTo(old);
 	}
-	return (Datum) 0;
+	funcctx = SRF_PERCALL_SETUP();
+	state = (HopState *) funcctx->user_fctx;
+	if (state->next_k <= state->last_k)
+	{
+		TimestampTz start = sw_hop_start(state->origin, state->next_k,
+										 state->slide);
+
+		state->next_k++;
+		SRF_RETURN_NEXT(funcctx,
+						window_bounds_datum(window_bounds_desc(fcinfo), start,
+											sw_time_add(start, state->size)));
+	}
+	SRF_RETURN_DONE(funcctx);
 }
 
 /* ts - prev > gap, where a difference too large for int64 exceeds any gap */
@@ -154,6 +220,7 @@ sw_session_start(PG_FUNCTION_ARGS)
 	SessionState *state;
 	bool		isnull;
 	TimestampTz ts;
+	Datum		gap_datum;
 	int64		gap;
 
 	state = (SessionState *) WinGetPartitionLocalMemory(winobj,
@@ -161,15 +228,14 @@ sw_session_start(PG_FUNCTION_ARGS)
 	/* only the current row is read: let the tuplestore drop older rows */
 	WinSetMarkPosition(winobj, WinGetCurrentPosition(winobj));
 
+	/* the gap is checked on every row, even one with a NULL time */
+	gap_datum = WinGetFuncArgCurrent(winobj, 1, &isnull);
+	if (isnull)
+		PG_RETURN_NULL();
+	gap = sw_duration_usecs(DatumGetIntervalP(gap_datum), "gap");
 	ts = DatumGetTimestampTz(WinGetFuncArgCurrent(winobj, 0, &isnull));
 	if (isnull)
 		PG_RETURN_NULL();
-	(void) WinGetFuncArgCurrent(winobj, 1, &isnull);
-	if (isnull)
-		PG_RETURN_NULL();
-	gap = sw_duration_usecs(DatumGetIntervalP(WinGetFuncArgCurrent(winobj, 1,
-																   &isnull)),
-							"gap");
 	sw_check_finite(ts, "event time");
 
 	if (state->started && ts < state->prev_ts)

@@ -25,7 +25,8 @@ report_timestamp_overflow(void)
 	ereport(ERROR,
 			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 			 errmsg("timestamp out of range"),
-			 errdetail("A window boundary falls outside the range of timestamptz.")));
+			 errdetail("A window boundary falls outside the range of timestamptz."),
+			 errhint("Use event times and an origin well inside the range of timestamptz.")));
 }
 
 static char *
@@ -55,7 +56,10 @@ sw_duration_usecs(const Interval *span, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("window %s \"%s\" is out of range",
-						what, interval_text(span))));
+						what, interval_text(span)),
+				 errdetail("A window %s must fit in 64-bit microseconds (about 292,000 years).",
+						   what),
+				 errhint("Give a shorter %s.", what)));
 
 	if (usecs <= 0)
 		ereport(ERROR,
@@ -74,7 +78,8 @@ sw_check_finite(TimestampTz ts, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("%s cannot be infinite", what),
-				 errdetail("An infinite timestamp belongs to no window.")));
+				 errdetail("An infinite timestamp belongs to no window."),
+				 errhint("Filter out infinite timestamps, for example WHERE isfinite(event_time).")));
 }
 
 int64
