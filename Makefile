@@ -11,12 +11,20 @@ OBJS = \
 	src/stream_windows.o \
 	src/guc.o \
 	src/window_time.o \
-	src/adhoc.o
+	src/adhoc.o \
+	src/shmem.o \
+	src/kafka.o \
+	src/formats.o \
+	src/staging.o \
+	src/catalog.o \
+	src/source_admin.o \
+	src/source_worker.o \
+	src/launcher.o
 
 DATA = sql/stream_windows--0.1.sql
 PGFILEDESC = "stream_windows - Kafka-fed streaming windows"
 
-REGRESS = adhoc_setup tumble hop session_start count_window
+REGRESS = adhoc_setup tumble hop session_start count_window formats source_admin
 REGRESS_OPTS = --temp-instance=tmp_check_regress \
 	--temp-config=$(srcdir)/test/regress.conf \
 	--load-extension=$(EXTENSION)
@@ -35,7 +43,8 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
--include $(srcdir)/test/tools.mk
+include $(srcdir)/test/tools.mk
+all: tools
 
 # test/check.sh runs the two halves separately to count them.
 .PHONY: installcheck-regress-only installcheck-tap-only

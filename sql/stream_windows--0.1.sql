@@ -54,3 +54,173 @@ AS 'MODULE_PATHNAME', 'sw_count_window'
 LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.count_window(int) IS
 	'Window function: the row''s 0-based count-window number, n rows per window';
+
+--
+-- Kafka sources (see docs/architecture.md).  Only superusers and members of
+-- stream_windows_admin may create or administer them.
+--
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles
+				   WHERE rolname = 'stream_windows_admin') THEN
+		CREATE ROLE stream_windows_admin NOLOGIN;
+	END IF;
+END
+$$;
+
+-- One row per source: its definition.  Runtime figures live in shared
+-- memory (sw._worker_status()), so that the views never wait on a worker.
+CREATE TABLE @extschema@.source (
+	id			serial PRIMARY KEY,
+	name		text NOT NULL UNIQUE,
+	staging		oid NOT NULL UNIQUE,
+	brokers		text NOT NULL,
+	topic		text NOT NULL,
+	format		text NOT NULL,
+	columns		text,
+	start_from	text NOT NULL,
+	options		jsonb NOT NULL,
+	retention	interval NOT NULL,
+	owner		oid NOT NULL,
+	paused		boolean NOT NULL DEFAULT false,
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+-- Per partition: every offset below next_offset has been applied (staged,
+-- or recorded in dead_letters).  staged_from is the lowest offset that
+-- retention has not yet removed from staging; after crash recovery empties
+-- the staging table, [staged_from, next_offset) is read again from Kafka.
+-- Updated in the same transaction as the rows it describes.
+CREATE TABLE @extschema@.source_offset (
+	source_id		int NOT NULL REFERENCES @extschema@.source (id) ON DELETE CASCADE,
+	kafka_partition	int NOT NULL,
+	next_offset		bigint NOT NULL,
+	staged_from		bigint NOT NULL,
+	PRIMARY KEY (source_id, kafka_partition)
+);
+
+CREATE TABLE @extschema@.dead_letters (
+	source_name		text NOT NULL,
+	kafka_partition	int NOT NULL,
+	kafka_offset	bigint NOT NULL,
+	kafka_offset_end bigint,
+	kafka_key		text,
+	payload			bytea,
+	error			text NOT NULL,
+	recorded_at		timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX ON @extschema@.dead_letters (source_name, kafka_partition, kafka_offset);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.source', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.source_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.source_offset', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.dead_letters', '');
+
+REVOKE ALL ON @extschema@.source, @extschema@.source_offset FROM PUBLIC;
+REVOKE ALL ON @extschema@.dead_letters FROM PUBLIC;
+GRANT SELECT, DELETE ON @extschema@.dead_letters TO stream_windows_admin;
+
+CREATE FUNCTION @extschema@.create_source(
+	name		text,
+	brokers		text,
+	topic		text,
+	format		text DEFAULT 'json',
+	columns		text DEFAULT NULL,
+	start_from	text DEFAULT 'earliest',
+	options		jsonb DEFAULT '{}',
+	retention	interval DEFAULT '1 hour')
+RETURNS regclass
+AS 'MODULE_PATHNAME', 'sw_create_source'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+CREATE FUNCTION @extschema@.pause_source(name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'sw_pause_source'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+CREATE FUNCTION @extschema@.resume_source(name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'sw_resume_source'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+CREATE FUNCTION @extschema@.reset_source(name text, start_from text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'sw_reset_source'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+CREATE FUNCTION @extschema@.drop_source(name text, "cascade" boolean DEFAULT false)
+RETURNS void
+AS 'MODULE_PATHNAME', 'sw_drop_source'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+-- EXECUTE stays granted to PUBLIC: the functions themselves admit only
+-- superusers and members of stream_windows_admin, and tell everyone else
+-- why (with a hint) rather than failing on a bare permission check.
+
+-- Runtime figures from shared memory: never blocks on a worker or broker.
+CREATE FUNCTION @extschema@._worker_status(
+	OUT source_id int, OUT pid int, OUT state text, OUT messages bigint,
+	OUT bytes bigint, OUT last_error text, OUT last_message_at timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sw_worker_status'
+LANGUAGE C STRICT VOLATILE;
+
+CREATE FUNCTION @extschema@._partition_status(
+	OUT source_id int, OUT kafka_partition int, OUT high_watermark bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sw_partition_status'
+LANGUAGE C STRICT VOLATILE;
+
+-- librdkafka properties whose values are secrets: shown only to superusers.
+CREATE FUNCTION @extschema@._mask_options(options jsonb)
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE
+		WHEN (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)
+			THEN options
+		ELSE (SELECT coalesce(jsonb_object_agg(key,
+				CASE WHEN key ILIKE '%password%' OR key ILIKE '%secret%'
+						  OR key LIKE 'ssl.key.%'
+					 THEN '"********"'::jsonb ELSE value END), '{}'::jsonb)
+			  FROM jsonb_each(options))
+	END
+$$;
+
+CREATE VIEW @extschema@.sources AS
+SELECT s.name,
+	   s.topic,
+	   s.brokers,
+	   s.format,
+	   CASE WHEN s.paused THEN 'paused'
+			ELSE coalesce(w.state, 'starting') END AS state,
+	   w.pid,
+	   coalesce(w.messages, 0) AS messages,
+	   coalesce(w.bytes, 0) AS bytes,
+	   (SELECT pg_catalog.count(*) FROM @extschema@.dead_letters d
+		WHERE d.source_name = s.name) AS dead_letters,
+	   w.last_error,
+	   w.last_message_at,
+	   @extschema@._mask_options(s.options) AS options
+FROM @extschema@.source s
+LEFT JOIN @extschema@._worker_status() w ON w.source_id = s.id;
+
+CREATE VIEW @extschema@.source_partitions AS
+SELECT s.name AS source_name,
+	   o.kafka_partition,
+	   o.next_offset,
+	   p.high_watermark,
+	   GREATEST(p.high_watermark - o.next_offset, 0) AS lag
+FROM @extschema@.source s
+JOIN @extschema@.source_offset o ON o.source_id = s.id
+LEFT JOIN @extschema@._partition_status() p
+	   ON p.source_id = s.id AND p.kafka_partition = o.kafka_partition;
+
+GRANT SELECT ON @extschema@.sources, @extschema@.source_partitions TO PUBLIC;
+
+-- Test hook for the message formats (internal; see src/formats.c).
+CREATE FUNCTION @extschema@._parse_payload(staging regclass, format text, payload bytea)
+RETURNS text
+AS 'MODULE_PATHNAME', 'sw_parse_payload'
+LANGUAGE C STRICT;

@@ -3,19 +3,24 @@
  * guc.c
  *	  Defines every configuration parameter of stream_windows.
  *
- * sw.database names the database whose sources the background workers
- * serve; it can only be set at server start, like the workers themselves.
+ * sw.database and sw.max_workers size and place the background workers,
+ * so they can only be set at server start; the rest take effect on reload.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "utils/guc.h"
+#include "utils/memutils.h"
 
 #include "compat.h"
 #include "guc.h"
 
 char	   *sw_database = NULL;
+int			sw_max_workers = 8;
+int			sw_max_message_bytes = 1024 * 1024;
+int			sw_batch_size = 10000;
+int			sw_restart_delay_ms = 1000;
 
 void
 sw_guc_init(void)
@@ -28,6 +33,42 @@ sw_guc_init(void)
 							   PGC_POSTMASTER,
 							   0,
 							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("sw.max_workers",
+							"Maximum number of sources consuming at once (one worker each).",
+							"Also needs room in max_worker_processes.",
+							&sw_max_workers,
+							8, 1, 1024,
+							PGC_POSTMASTER,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("sw.max_message_bytes",
+							"Largest Kafka message payload that is ingested; larger ones become dead letters.",
+							NULL,
+							&sw_max_message_bytes,
+							1024 * 1024, 1, MaxAllocSize / 2,
+							PGC_SIGHUP,
+							GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("sw.batch_size",
+							"Most Kafka messages a source worker applies in one transaction.",
+							NULL,
+							&sw_batch_size,
+							10000, 1, 1000000,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("sw.restart_delay",
+							"Delay before a failed source worker is started again; doubles on repeated failures, up to a minute.",
+							NULL,
+							&sw_restart_delay_ms,
+							1000, 10, 60000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("sw");
 }

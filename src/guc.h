@@ -9,6 +9,10 @@
 #define SW_GUC_H
 
 extern char *sw_database;
+extern int	sw_max_workers;
+extern int	sw_max_message_bytes;
+extern int	sw_batch_size;
+extern int	sw_restart_delay_ms;
 
 extern void sw_guc_init(void);
 

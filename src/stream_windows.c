@@ -16,6 +16,8 @@
 #include "miscadmin.h"
 
 #include "guc.h"
+#include "launcher.h"
+#include "shmem.h"
 
 PG_MODULE_MAGIC;
 
@@ -28,4 +30,7 @@ _PG_init(void)
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;
+
+	sw_shmem_init();
+	sw_launcher_register();
 }

@@ -42,11 +42,13 @@ failed=0
 
 echo "== pg_regress"
 (cd "$WORK" && "${RUN[@]}" make -s installcheck-regress-only) >"$LOG/regress.out" 2>&1
+r_status=$?
 cat "$LOG/regress.out"
 r_ok=$(grep -cE '\.\.\. ok|^ok ' "$LOG/regress.out")
 r_bad=$(grep -cE '\.\.\. FAILED|^not ok |failed \(ignored\)' "$LOG/regress.out")
 passed=$((passed + r_ok)); failed=$((failed + r_bad))
-if [ "$r_ok" -eq 0 ] && [ "$r_bad" -eq 0 ]; then failed=$((failed + 1)); fi
+# pg_regress itself failing (no expected file, no cluster) is a failure too
+if [ "$r_status" -ne 0 ] && [ "$r_bad" -eq 0 ]; then failed=$((failed + 1)); fi
 [ -f "$WORK/regression.diffs" ] && cat "$WORK/regression.diffs"
 
 echo "== TAP"

@@ -26,7 +26,7 @@ is($node->safe_psql('postgres',
 is($node->safe_psql('postgres', q{
 	SELECT string_agg(p.proname || ':' || p.prokind::text, ',' ORDER BY p.proname)
 	FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-	WHERE n.nspname = 'sw'}),
+	WHERE n.nspname = 'sw' AND p.proname IN ('tumble', 'hop', 'session_start', 'count_window')}),
 	'count_window:w,hop:f,session_start:w,tumble:f',
 	'schema sw holds the four ad-hoc functions, two of them window functions');
 

@@ -1,0 +1,272 @@
+/*-------------------------------------------------------------------------
+ *
+ * shmem.c
+ *	  Shared memory: the launcher's latch and one status slot per worker,
+ *	  and the SQL functions that read them for the status views.
+ *
+ * A slot belongs to a source (by id) from the first start of its worker
+ * until the source is dropped, so that last_error outlives the worker that
+ * set it.  Each slot has its own spinlock; readers copy a slot under the
+ * lock and format it afterwards.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+#include "guc.h"
+#include "shmem.h"
+
+SwShared   *sw_shared = NULL;
+
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+#if PG_VERSION_NUM >= 150000
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+#endif
+
+PG_FUNCTION_INFO_V1(sw_worker_status);
+PG_FUNCTION_INFO_V1(sw_partition_status);
+
+static Size
+shared_size(void)
+{
+	return add_size(offsetof(SwShared, slots),
+					mul_size(sizeof(SwWorkerSlot), sw_max_workers));
+}
+
+static void
+shmem_request(void)
+{
+#if PG_VERSION_NUM >= 150000
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+#endif
+	RequestAddinShmemSpace(shared_size());
+}
+
+static void
+shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	sw_shared = ShmemInitStruct("stream_windows", shared_size(), &found);
+	if (!found)
+	{
+		memset(sw_shared, 0, shared_size());
+		SpinLockInit(&sw_shared->mutex);
+		sw_shared->nslots = sw_max_workers;
+		for (int i = 0; i < sw_shared->nslots; i++)
+			SpinLockInit(&sw_shared->slots[i].mutex);
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+void
+sw_shmem_init(void)
+{
+#if PG_VERSION_NUM >= 150000
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = shmem_request;
+#else
+	shmem_request();
+#endif
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = shmem_startup;
+}
+
+SwWorkerSlot *
+sw_slot_acquire(int source_id)
+{
+	SwWorkerSlot *free_slot = NULL;
+
+	SpinLockAcquire(&sw_shared->mutex);
+	for (int i = 0; i < sw_shared->nslots; i++)
+	{
+		SwWorkerSlot *slot = &sw_shared->slots[i];
+
+		if (slot->source_id == source_id)
+		{
+			SpinLockRelease(&sw_shared->mutex);
+			return slot;
+		}
+		if (slot->source_id == 0 && free_slot == NULL)
+			free_slot = slot;
+	}
+	if (free_slot)
+	{
+		SpinLockAcquire(&free_slot->mutex);
+		free_slot->source_id = source_id;
+		free_slot->pid = 0;
+		free_slot->state = SW_STATE_STARTING;
+		free_slot->messages = 0;
+		free_slot->bytes = 0;
+		free_slot->last_message_at = 0;
+		free_slot->last_error[0] = '\0';
+		free_slot->npartitions = 0;
+		SpinLockRelease(&free_slot->mutex);
+	}
+	SpinLockRelease(&sw_shared->mutex);
+	return free_slot;
+}
+
+void
+sw_slot_release(int source_id)
+{
+	if (sw_shared == NULL)
+		return;
+	SpinLockAcquire(&sw_shared->mutex);
+	for (int i = 0; i < sw_shared->nslots; i++)
+		if (sw_shared->slots[i].source_id == source_id)
+			sw_shared->slots[i].source_id = 0;
+	SpinLockRelease(&sw_shared->mutex);
+}
+
+pid_t
+sw_slot_pid(int source_id)
+{
+	pid_t		pid = 0;
+
+	if (sw_shared == NULL)
+		return 0;
+	for (int i = 0; i < sw_shared->nslots; i++)
+	{
+		SwWorkerSlot *slot = &sw_shared->slots[i];
+
+		SpinLockAcquire(&slot->mutex);
+		if (slot->source_id == source_id)
+			pid = slot->pid;
+		SpinLockRelease(&slot->mutex);
+	}
+	return pid;
+}
+
+void
+sw_slot_set_state(SwWorkerSlot *slot, SwWorkerState state, const char *error)
+{
+	SpinLockAcquire(&slot->mutex);
+	slot->state = state;
+	if (error)
+		strlcpy(slot->last_error, error, SW_ERROR_LEN);
+	SpinLockRelease(&slot->mutex);
+}
+
+void
+sw_wake_launcher(void)
+{
+	Latch	   *latch;
+
+	if (sw_shared == NULL)
+		return;
+	SpinLockAcquire(&sw_shared->mutex);
+	latch = sw_shared->launcher_latch;
+	SpinLockRelease(&sw_shared->mutex);
+	if (latch)
+		SetLatch(latch);
+}
+
+static const char *
+state_name(SwWorkerState state)
+{
+	switch (state)
+	{
+		case SW_STATE_STARTING:
+			return "starting";
+		case SW_STATE_RUNNING:
+			return "running";
+		case SW_STATE_REFETCHING:
+			return "refetching";
+		case SW_STATE_ERROR:
+			return "error";
+	}
+	return "unknown";
+}
+
+/* sw._worker_status(): one row per slot in use */
+Datum
+sw_worker_status(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (sw_shared == NULL)
+		return (Datum) 0;
+
+	for (int i = 0; i < sw_shared->nslots; i++)
+	{
+		SwWorkerSlot *slot = &sw_shared->slots[i];
+		SwWorkerSlot copy;
+		Datum		values[7];
+		bool		nulls[7] = {0};
+
+		SpinLockAcquire(&slot->mutex);
+		memcpy(&copy, slot, offsetof(SwWorkerSlot, high_watermark));
+		SpinLockRelease(&slot->mutex);
+		if (copy.source_id == 0)
+			continue;
+
+		values[0] = Int32GetDatum(copy.source_id);
+		values[1] = Int32GetDatum(copy.pid);
+		nulls[1] = (copy.pid == 0);
+		values[2] = CStringGetTextDatum(copy.pid == 0 &&
+										copy.state != SW_STATE_ERROR ?
+										"starting" : state_name(copy.state));
+		values[3] = Int64GetDatum(copy.messages);
+		values[4] = Int64GetDatum(copy.bytes);
+		values[5] = CStringGetTextDatum(copy.last_error);
+		nulls[5] = (copy.last_error[0] == '\0');
+		values[6] = TimestampTzGetDatum(copy.last_message_at);
+		nulls[6] = (copy.last_message_at == 0);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* sw._partition_status(): the last high watermark each worker saw */
+Datum
+sw_partition_status(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (sw_shared == NULL)
+		return (Datum) 0;
+
+	for (int i = 0; i < sw_shared->nslots; i++)
+	{
+		SwWorkerSlot *slot = &sw_shared->slots[i];
+		int			source_id;
+		int			n;
+		int64		hw[SW_MAX_PARTITIONS];
+
+		SpinLockAcquire(&slot->mutex);
+		source_id = slot->source_id;
+		n = slot->npartitions;
+		memcpy(hw, slot->high_watermark, sizeof(int64) * n);
+		SpinLockRelease(&slot->mutex);
+
+		for (int p = 0; source_id != 0 && p < n; p++)
+		{
+			Datum		values[3];
+			bool		nulls[3] = {0};
+
+			values[0] = Int32GetDatum(source_id);
+			values[1] = Int32GetDatum(p);
+			values[2] = Int64GetDatum(hw[p]);
+			nulls[2] = (hw[p] < 0);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	return (Datum) 0;
+}

@@ -1,0 +1,647 @@
+/*-------------------------------------------------------------------------
+ *
+ * source_admin.c
+ *	  SQL functions that create and administer sources:
+ *	  sw.create_source, sw.pause_source, sw.resume_source,
+ *	  sw.reset_source and sw.drop_source.
+ *
+ * Every argument is checked before anything is created, so a bad call
+ * changes nothing.  The staging table is created as the calling user (who
+ * needs CREATE on its schema and becomes its owner); the extension's own
+ * tables are written as the superuser.  Workers are started and stopped by
+ * the launcher, which these functions wake when their transaction commits.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "access/xact.h"
+#include "storage/lmgr.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/regproc.h"
+#include "utils/timestamp.h"
+
+#include <signal.h>
+
+#include "catalog.h"
+#include "formats.h"
+#include "guc.h"
+#include "kafka.h"
+#include "shmem.h"
+
+PG_FUNCTION_INFO_V1(sw_create_source);
+PG_FUNCTION_INFO_V1(sw_pause_source);
+PG_FUNCTION_INFO_V1(sw_resume_source);
+PG_FUNCTION_INFO_V1(sw_reset_source);
+PG_FUNCTION_INFO_V1(sw_drop_source);
+
+#define ADMIN_ROLE "stream_windows_admin"
+
+/* ------------------------------------------------------------------------
+ * What happens at commit: wake the launcher, stop workers
+ * ------------------------------------------------------------------------
+ */
+
+static bool xact_callback_registered = false;
+static bool wake_at_commit = false;
+static List *stop_at_commit = NIL;	/* source ids, in TopMemoryContext */
+static List *forget_at_commit = NIL;	/* source ids of dropped sources */
+
+static void
+admin_xact_callback(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	if (event == XACT_EVENT_COMMIT)
+	{
+		foreach(lc, stop_at_commit)
+		{
+			pid_t		pid = sw_slot_pid(lfirst_int(lc));
+
+			if (pid != 0)
+				kill(pid, SIGTERM);
+		}
+		foreach(lc, forget_at_commit)
+			sw_slot_release(lfirst_int(lc));
+		if (wake_at_commit)
+			sw_wake_launcher();
+	}
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT)
+	{
+		list_free(stop_at_commit);
+		list_free(forget_at_commit);
+		stop_at_commit = forget_at_commit = NIL;
+		wake_at_commit = false;
+	}
+}
+
+static void
+at_commit(int source_id, bool stop, bool forget)
+{
+	MemoryContext old;
+
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(admin_xact_callback, NULL);
+		xact_callback_registered = true;
+	}
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	if (stop)
+		stop_at_commit = lappend_int(stop_at_commit, source_id);
+	if (forget)
+		forget_at_commit = lappend_int(forget_at_commit, source_id);
+	MemoryContextSwitchTo(old);
+	wake_at_commit = true;
+}
+
+/* ------------------------------------------------------------------------
+ * Checks shared by every function
+ * ------------------------------------------------------------------------
+ */
+
+static void
+check_admin(const char *action)
+{
+	Oid			admin = get_role_oid(ADMIN_ROLE, true);
+
+	if (superuser() || (OidIsValid(admin) && has_privs_of_role(GetUserId(), admin)))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to %s", action),
+			 errdetail("Only superusers and members of role \"%s\" may create or administer sources.",
+					   ADMIN_ROLE),
+			 errhint("Ask a superuser to GRANT %s TO %s.", ADMIN_ROLE,
+					 GetUserNameFromId(GetUserId(), false))));
+}
+
+static void
+check_server_setup(void)
+{
+	char	   *dbname = get_database_name(MyDatabaseId);
+
+	if (sw_shared == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("stream_windows is not loaded through shared_preload_libraries"),
+				 errdetail("Sources are consumed by background workers, which only a preloaded library can start."),
+				 errhint("Add stream_windows to shared_preload_libraries in postgresql.conf and restart the server.")));
+	if (strcmp(dbname, sw_database) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("sources can only be created in database \"%s\"", sw_database),
+				 errdetail("The current database is \"%s\"; the workers run in the database named by sw.database.",
+						   dbname),
+				 errhint("Connect to \"%s\", or set sw.database to \"%s\" and restart the server.",
+						 sw_database, dbname)));
+}
+
+/* What each required argument is, for messages: name, detail, hint. */
+static const char *const argument_help[][3] = {
+	{"name", "A source is named after its staging table.",
+	"Give the staging table's name, for example 'web_events' or 'ingest.web_events'."},
+	{"brokers", "The brokers are the bootstrap servers of the Kafka cluster.",
+	"Give host:port pairs, for example 'kafka1:9092,kafka2:9092'."},
+	{"topic", "A source consumes every partition of one Kafka topic.",
+	"Give the topic's name, for example 'web-events'."},
+	{"format", "The format says how a message's payload becomes columns.",
+	"Valid formats are \"json\", \"csv\" and \"text\"."},
+	{"start_from", "start_from says where a source starts reading a partition.",
+	"Give 'earliest', 'latest' or a timestamp with time zone."},
+	{"options", "options are librdkafka properties, as a JSON object.",
+	"Give '{}' for none."},
+	{"retention", "retention is how long staged rows are kept.",
+	"For example retention => '1 hour'."},
+};
+
+static void
+report_bad_argument(const char *argname, bool is_null)
+{
+	for (size_t i = 0; i < lengthof(argument_help); i++)
+		if (strcmp(argument_help[i][0], argname) == 0)
+			ereport(ERROR,
+					(errcode(is_null ? ERRCODE_NULL_VALUE_NOT_ALLOWED :
+							 ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must not be %s", argname, is_null ? "null" : "empty"),
+					 errdetail("%s", argument_help[i][1]),
+					 errhint("%s", argument_help[i][2])));
+	elog(ERROR, "unexpected argument \"%s\"", argname);
+}
+
+static char *
+required_text(FunctionCallInfo fcinfo, int argno, const char *argname)
+{
+	char	   *value;
+
+	if (PG_ARGISNULL(argno))
+		report_bad_argument(argname, true);
+	value = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	if (value[0] == '\0')
+		report_bad_argument(argname, false);
+	return value;
+}
+
+/* 'earliest', 'latest' or a timestamptz literal */
+static void
+check_start_from(const char *start_from)
+{
+	if (strcmp(start_from, "earliest") == 0 || strcmp(start_from, "latest") == 0)
+		return;
+	PG_TRY();
+	{
+		TimestampTz ts = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
+																 CStringGetDatum(start_from),
+																 ObjectIdGetDatum(InvalidOid),
+																 Int32GetDatum(-1)));
+
+		if (TIMESTAMP_NOT_FINITE(ts))
+			elog(ERROR, "infinite");
+	}
+	PG_CATCH();
+	{
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid start_from \"%s\"", start_from),
+				 errdetail("start_from is 'earliest', 'latest' or a timestamp with time zone."),
+				 errhint("For example start_from => '2026-11-25 12:00:00+00'.")));
+	}
+	PG_END_TRY();
+}
+
+static void
+check_topic(const char *topic)
+{
+	if (strlen(topic) > 249 ||
+		strspn(topic, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+		strlen(topic) || strcmp(topic, ".") == 0 || strcmp(topic, "..") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid Kafka topic name \"%s\"", topic),
+				 errdetail("Topic names are 1 to 249 characters from [a-zA-Z0-9._-]."),
+				 errhint("Give the topic's name exactly as Kafka knows it.")));
+}
+
+static void
+check_retention(Interval *retention)
+{
+	if (retention->month != 0 || retention->day < 0 || retention->time < 0 ||
+		(retention->day == 0 && retention->time == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retention must be a positive fixed duration"),
+				 errdetail("Months and years have no fixed length, and staged rows must be kept for some time."),
+				 errhint("For example retention => '1 hour' or '7 days'.")));
+}
+
+/* Flat JSON object of librdkafka properties → key/value strings. */
+static SwKafkaOptions
+options_from_jsonb(Jsonb *options)
+{
+	SwKafkaOptions opts = {0};
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char	   *key = NULL;
+	int			cap;
+
+	if (!JB_ROOT_IS_OBJECT(options))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options must be a JSON object"),
+				 errdetail("options are librdkafka properties as key/value pairs."),
+				 errhint("For example options => '{\"security.protocol\": \"SASL_SSL\"}'.")));
+	cap = JB_ROOT_COUNT(options) + 1;
+	opts.keys = palloc(sizeof(char *) * cap);
+	opts.values = palloc(sizeof(char *) * cap);
+	it = JsonbIteratorInit(&options->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			key = pnstrdup(v.val.string.val, v.val.string.len);
+		else if (tok == WJB_VALUE)
+		{
+			char	   *value;
+
+			if (v.type == jbvString)
+				value = pnstrdup(v.val.string.val, v.val.string.len);
+			else if (v.type == jbvNumeric)
+				value = DatumGetCString(DirectFunctionCall1(numeric_out,
+															NumericGetDatum(v.val.numeric)));
+			else if (v.type == jbvBool)
+				value = v.val.boolean ? "true" : "false";
+			else
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("value of Kafka option \"%s\" must be a string, number or boolean",
+								key),
+						 errdetail("librdkafka properties are flat key/value pairs."),
+						 errhint("Write nested settings with dotted keys, for example {\"ssl.ca.location\": \"/etc/ssl/ca.pem\"}.")));
+			opts.keys[opts.count] = key;
+			opts.values[opts.count++] = value;
+		}
+	}
+	return opts;
+}
+
+/*
+ * columns is a list of column definitions: prove it is nothing else by
+ * parsing it as the body of a CREATE TABLE, before it is used in one.
+ */
+static void
+check_columns(const char *columns)
+{
+	List	   *volatile stmts = NIL;
+	CreateStmt *create;
+	ListCell   *lc;
+	bool		ok = false;
+
+	PG_TRY();
+	{
+		stmts = raw_parser(psprintf("CREATE TABLE sw_check (%s)", columns), RAW_PARSE_DEFAULT);
+		ok = true;
+	}
+	PG_CATCH();
+	{
+		FlushErrorState();
+	}
+	PG_END_TRY();
+	if (!ok || list_length(stmts) != 1 ||
+		!IsA(linitial_node(RawStmt, stmts)->stmt, CreateStmt))
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("invalid column list \"%s\"", columns),
+				 errdetail("columns is a comma-separated list of column definitions."),
+				 errhint("For example columns => 'url text, ip inet, event_time timestamptz'.")));
+	create = (CreateStmt *) linitial_node(RawStmt, stmts)->stmt;
+	if (create->tableElts == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("columns must define at least one column"),
+				 errdetail("columns lists the staging table's columns after the four Kafka columns."),
+				 errhint("For example columns => 'url text, ip inet, event_time timestamptz'.")));
+	foreach(lc, create->tableElts)
+		if (!IsA(lfirst(lc), ColumnDef))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("columns may only define columns"),
+					 errdetail("Table constraints and LIKE clauses are not allowed in a staging table."),
+					 errhint("Add indexes to the staging table once sw.create_source has created it.")));
+}
+
+/* The user columns of the staging table, by format. */
+static const char *
+user_columns(SwFormatKind kind, const char *format, const char *columns)
+{
+	if (kind == SW_FORMAT_TEXT)
+	{
+		if (columns != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("format \"text\" does not take columns"),
+					 errdetail("A text source stages each payload in one column \"payload text\"."),
+					 errhint("Leave columns out, or use format 'json' or 'csv'.")));
+		return "payload text";
+	}
+	if (columns == NULL)
+	{
+		if (kind == SW_FORMAT_CSV)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("format \"csv\" needs columns"),
+					 errdetail("CSV fields are matched to columns by position."),
+					 errhint("Give the columns in field order, for example columns => 'url text, ip inet'.")));
+		return "payload jsonb";
+	}
+	check_columns(columns);
+	return columns;
+}
+
+/* ------------------------------------------------------------------------
+ * Looking sources up
+ * ------------------------------------------------------------------------
+ */
+
+typedef struct SourceRef
+{
+	int			id;
+	Oid			staging;
+	char	   *name;
+} SourceRef;
+
+static SourceRef
+lookup_source(const char *name)
+{
+	SourceRef	ref = {0};
+	Oid			relid = InvalidOid;
+	List	   *names = NIL;
+	Oid			types[2] = {TEXTOID, OIDOID};
+	Datum		values[2];
+	MemoryContext caller = CurrentMemoryContext;
+
+	names = stringToQualifiedNameList(name);
+	relid = RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = ObjectIdGetDatum(relid);
+	catalog_begin_superuser();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT id, staging, name FROM sw.source"
+							  " WHERE name = $1 OR staging = $2 FOR UPDATE",
+							  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read sw.source");
+	if (SPI_processed >= 1)
+	{
+		bool		isnull;
+
+		ref.id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		ref.staging = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+		ref.name = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3));
+	}
+	SPI_finish();
+	catalog_end_superuser();
+	if (ref.id == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("source \"%s\" does not exist", name),
+				 errdetail("A source is named after its staging table, as given to sw.create_source."),
+				 errhint("The sources are listed in sw.sources.")));
+	return ref;
+}
+
+/* Run one statement of the extension's own as the superuser. */
+static void
+exec_as_superuser(const char *sql, int nargs, Oid *types, Datum *values, int expected)
+{
+	int			rc;
+
+	catalog_begin_superuser();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0);
+	if (rc != expected)
+		elog(ERROR, "SPI failed (%d) on: %s", rc, sql);
+	SPI_finish();
+	catalog_end_superuser();
+}
+
+/* ------------------------------------------------------------------------
+ * The SQL functions
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * sw.create_source(name, brokers, topic, format, columns, start_from,
+ *					options, retention) RETURNS regclass
+ */
+Datum
+sw_create_source(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	char	   *brokers;
+	char	   *topic;
+	char	   *format;
+	char	   *columns = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
+	char	   *start_from;
+	Jsonb	   *options;
+	Interval   *retention;
+	SwKafkaOptions opts;
+	List	   *names;
+	RangeVar   *rv;
+	Oid			relid;
+	Oid			types[9] = {TEXTOID, OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, JSONBOID, INTERVALOID};
+	Datum		values[9];
+	char		nulls[9] = "         ";
+	int			source_id;
+	SwFormatKind kind;
+
+	check_admin("create source");
+	check_server_setup();
+	name = required_text(fcinfo, 0, "name");
+	brokers = required_text(fcinfo, 1, "brokers");
+	topic = required_text(fcinfo, 2, "topic");
+	format = required_text(fcinfo, 3, "format");
+	start_from = required_text(fcinfo, 5, "start_from");
+	if (PG_ARGISNULL(6) || PG_ARGISNULL(7))
+		report_bad_argument(PG_ARGISNULL(6) ? "options" : "retention", true);
+	options = PG_GETARG_JSONB_P(6);
+	retention = PG_GETARG_INTERVAL_P(7);
+
+	check_topic(topic);
+	kind = formats_kind_from_name(format);
+	format = kind == SW_FORMAT_JSON ? "json" : kind == SW_FORMAT_CSV ? "csv" : "text";
+	check_start_from(start_from);
+	check_retention(retention);
+	opts = options_from_jsonb(options);
+	kafka_check_options(brokers, &opts);
+	names = stringToQualifiedNameList(name);
+	rv = makeRangeVarFromNameList(names);
+	if (rv->relpersistence == RELPERSISTENCE_TEMP || rv->schemaname == NULL)
+		rv->schemaname = get_namespace_name(RangeVarGetCreationNamespace(rv));
+
+	/* the staging table, as the caller */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(psprintf("CREATE UNLOGGED TABLE %s (kafka_partition int NOT NULL,"
+							 " kafka_offset bigint NOT NULL, kafka_timestamp timestamptz,"
+							 " kafka_key text, %s)",
+							 quote_qualified_identifier(rv->schemaname, rv->relname),
+							 user_columns(kind, format, columns)),
+					false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "could not create staging table");
+	SPI_finish();
+	relid = RangeVarGetRelid(rv, NoLock, false);
+
+	/* the columns must suit the format: checked before anything commits */
+	{
+		Relation	rel = table_open(relid, AccessShareLock);
+
+		(void) formats_prepare(rel, kind, CurrentMemoryContext);
+		table_close(rel, AccessShareLock);
+	}
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = ObjectIdGetDatum(relid);
+	values[2] = CStringGetTextDatum(brokers);
+	values[3] = CStringGetTextDatum(topic);
+	values[4] = CStringGetTextDatum(format);
+	values[5] = columns ? CStringGetTextDatum(columns) : (Datum) 0;
+	nulls[5] = columns ? ' ' : 'n';
+	values[6] = CStringGetTextDatum(start_from);
+	values[7] = JsonbPGetDatum(options);
+	values[8] = IntervalPGetDatum(retention);
+
+	catalog_begin_superuser();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("INSERT INTO sw.source (name, staging, brokers, topic, format,"
+							  " columns, start_from, options, retention, owner)"
+							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, current_user::regrole)"
+							  " RETURNING id",
+							  9, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not record source");
+	{
+		bool		isnull;
+
+		source_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+												SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	SPI_finish();
+	catalog_end_superuser();
+
+	at_commit(source_id, false, false);
+	PG_RETURN_OID(relid);
+}
+
+static void
+set_paused(FunctionCallInfo fcinfo, bool paused)
+{
+	char	   *name;
+	SourceRef	ref;
+	Oid			types[2] = {INT4OID, BOOLOID};
+	Datum		values[2];
+
+	check_admin(paused ? "pause source" : "resume source");
+	name = required_text(fcinfo, 0, "name");
+	ref = lookup_source(name);
+	values[0] = Int32GetDatum(ref.id);
+	values[1] = BoolGetDatum(paused);
+	exec_as_superuser("UPDATE sw.source SET paused = $2 WHERE id = $1",
+					  2, types, values, SPI_OK_UPDATE);
+	at_commit(ref.id, paused, false);
+}
+
+Datum
+sw_pause_source(PG_FUNCTION_ARGS)
+{
+	set_paused(fcinfo, true);
+	PG_RETURN_VOID();
+}
+
+Datum
+sw_resume_source(PG_FUNCTION_ARGS)
+{
+	set_paused(fcinfo, false);
+	PG_RETURN_VOID();
+}
+
+/*
+ * sw.reset_source(name, start_from): forget the stored offsets and start
+ * again from start_from.  The staged rows no longer match any offsets, so
+ * they go too.
+ */
+Datum
+sw_reset_source(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	char	   *start_from;
+	SourceRef	ref;
+	Oid			types[2] = {INT4OID, TEXTOID};
+	Datum		values[2];
+
+	check_admin("reset source");
+	name = required_text(fcinfo, 0, "name");
+	start_from = required_text(fcinfo, 1, "start_from");
+	check_start_from(start_from);
+	ref = lookup_source(name);
+
+	values[0] = Int32GetDatum(ref.id);
+	values[1] = CStringGetTextDatum(start_from);
+	exec_as_superuser("UPDATE sw.source SET start_from = $2 WHERE id = $1",
+					  2, types, values, SPI_OK_UPDATE);
+	exec_as_superuser("DELETE FROM sw.source_offset WHERE source_id = $1",
+					  1, types, values, SPI_OK_DELETE);
+	exec_as_superuser(psprintf("TRUNCATE %s",
+							   quote_qualified_identifier(get_namespace_name(get_rel_namespace(ref.staging)),
+														  get_rel_name(ref.staging))),
+					  0, NULL, NULL, SPI_OK_UTILITY);
+	at_commit(ref.id, true, false);
+	PG_RETURN_VOID();
+}
+
+/* sw.drop_source(name, cascade): the source, its staging table and dead letters */
+Datum
+sw_drop_source(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	bool		cascade = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
+	SourceRef	ref;
+	Oid			types[2] = {INT4OID, TEXTOID};
+	Datum		values[2];
+	char	   *staging_name;
+
+	check_admin("drop source");
+	name = required_text(fcinfo, 0, "name");
+	ref = lookup_source(name);
+
+	/*
+	 * Lock the staging table first: a batch in flight finishes, and the
+	 * worker cannot start another before this commits.
+	 */
+	LockRelationOid(ref.staging, AccessExclusiveLock);
+	staging_name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(ref.staging)),
+											  get_rel_name(ref.staging));
+	values[0] = Int32GetDatum(ref.id);
+	values[1] = CStringGetTextDatum(ref.name);
+	exec_as_superuser("DELETE FROM sw.source WHERE id = $1", 1, types, values, SPI_OK_DELETE);
+	exec_as_superuser("DELETE FROM sw.dead_letters WHERE source_name = $2",
+					  2, types, values, SPI_OK_DELETE);
+	exec_as_superuser(psprintf("DROP TABLE %s%s", staging_name, cascade ? " CASCADE" : ""),
+					  0, NULL, NULL, SPI_OK_UTILITY);
+	at_commit(ref.id, true, true);
+	PG_RETURN_VOID();
+}

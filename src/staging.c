@@ -1,0 +1,135 @@
+/*-------------------------------------------------------------------------
+ *
+ * staging.c
+ *	  Batched inserts into a source's UNLOGGED staging table.
+ *
+ * Rows are collected in virtual tuple slots and written with
+ * table_multi_insert, a page at a time, the way COPY FROM writes them;
+ * indexes a user added to the staging table are maintained as COPY does.
+ * Triggers on a staging table are not fired.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
+#include "utils/builtins.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "staging.h"
+
+#define STAGING_FLUSH_ROWS	1000
+
+struct StagingWriter
+{
+	Relation	rel;
+	EState	   *estate;
+	ResultRelInfo *rri;
+	BulkInsertState bistate;
+	CommandId	cid;
+	int			nslots;
+	TupleTableSlot *slots[STAGING_FLUSH_ROWS];
+	int			nused;
+};
+
+StagingWriter *
+staging_begin(Oid relid)
+{
+	StagingWriter *w = palloc0(sizeof(StagingWriter));
+
+	w->rel = table_open(relid, RowExclusiveLock);
+	w->estate = CreateExecutorState();
+	w->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(w->rri, w->rel, 1, NULL, 0);
+	ExecOpenIndices(w->rri, false);
+	w->bistate = GetBulkInsertState();
+	w->cid = GetCurrentCommandId(true);
+	return w;
+}
+
+Relation
+staging_relation(StagingWriter *w)
+{
+	return w->rel;
+}
+
+void
+staging_next_row(StagingWriter *w, Datum **values, bool **nulls)
+{
+	TupleTableSlot *slot;
+
+	if (w->nused == w->nslots)
+		w->slots[w->nslots++] = MakeSingleTupleTableSlot(RelationGetDescr(w->rel),
+														 &TTSOpsVirtual);
+	slot = w->slots[w->nused];
+	ExecClearTuple(slot);
+	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
+	*values = slot->tts_values;
+	*nulls = slot->tts_isnull;
+}
+
+static void
+staging_flush(StagingWriter *w)
+{
+	if (w->nused == 0)
+		return;
+	table_multi_insert(w->rel, w->slots, w->nused, w->cid, 0, w->bistate);
+	if (w->rri->ri_NumIndices > 0)
+	{
+		for (int i = 0; i < w->nused; i++)
+		{
+			List	   *conflicts;
+
+#if PG_VERSION_NUM >= 160000
+			conflicts = ExecInsertIndexTuples(w->rri, w->slots[i], w->estate,
+											  false, false, NULL, NIL, false);
+#else
+			conflicts = ExecInsertIndexTuples(w->rri, w->slots[i], w->estate,
+											  false, false, NULL, NIL);
+#endif
+			list_free(conflicts);
+		}
+	}
+	w->nused = 0;
+}
+
+void
+staging_add_row(StagingWriter *w, int32 partition, int64 offset,
+				TimestampTz timestamp, const char *key, int keylen)
+{
+	TupleTableSlot *slot = w->slots[w->nused];
+
+	slot->tts_values[STAGING_ATT_PARTITION] = Int32GetDatum(partition);
+	slot->tts_isnull[STAGING_ATT_PARTITION] = false;
+	slot->tts_values[STAGING_ATT_OFFSET] = Int64GetDatum(offset);
+	slot->tts_isnull[STAGING_ATT_OFFSET] = false;
+	slot->tts_values[STAGING_ATT_TIMESTAMP] = TimestampTzGetDatum(timestamp);
+	slot->tts_isnull[STAGING_ATT_TIMESTAMP] = (timestamp == DT_NOBEGIN);
+	if (key != NULL)
+	{
+		slot->tts_values[STAGING_ATT_KEY] =
+			PointerGetDatum(cstring_to_text_with_len(key, keylen));
+		slot->tts_isnull[STAGING_ATT_KEY] = false;
+	}
+	ExecStoreVirtualTuple(slot);
+	if (++w->nused == STAGING_FLUSH_ROWS)
+		staging_flush(w);
+}
+
+void
+staging_end(StagingWriter *w)
+{
+	staging_flush(w);
+	for (int i = 0; i < w->nslots; i++)
+		ExecDropSingleTupleTableSlot(w->slots[i]);
+	FreeBulkInsertState(w->bistate);
+	ExecCloseIndices(w->rri);
+	FreeExecutorState(w->estate);
+	table_close(w->rel, NoLock);
+}

@@ -1,0 +1,39 @@
+/*-------------------------------------------------------------------------
+ *
+ * staging.h
+ *	  Batched inserts into a source's UNLOGGED staging table.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SW_STAGING_H
+#define SW_STAGING_H
+
+#include "datatype/timestamp.h"
+#include "utils/relcache.h"
+
+/* The four Kafka columns that lead every staging table (0-based attributes). */
+#define STAGING_ATT_PARTITION	0
+#define STAGING_ATT_OFFSET		1
+#define STAGING_ATT_TIMESTAMP	2
+#define STAGING_ATT_KEY			3
+#define STAGING_USER_ATT0		4
+
+typedef struct StagingWriter StagingWriter;
+
+/* Open the staging table for this transaction; rows buffer in CurrentMemoryContext. */
+extern StagingWriter *staging_begin(Oid relid);
+extern Relation staging_relation(StagingWriter *w);
+
+/*
+ * The values/nulls arrays (one entry per attribute) of the next row; the
+ * caller fills the user columns (STAGING_USER_ATT0 onwards), then calls
+ * staging_add_row with the Kafka columns.
+ */
+extern void staging_next_row(StagingWriter *w, Datum **values, bool **nulls);
+extern void staging_add_row(StagingWriter *w, int32 partition, int64 offset,
+							TimestampTz timestamp, const char *key, int keylen);
+
+/* Insert what is buffered and close the table (end of the batch). */
+extern void staging_end(StagingWriter *w);
+
+#endif							/* SW_STAGING_H */
