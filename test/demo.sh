@@ -1,28 +1,78 @@
 #!/usr/bin/env bash
 # test/demo.sh — the main job: the demo pipeline, end to end, on this machine.
 #
-# Installs what is missing (as root, or with sudo), builds and installs the
-# extension, starts a throwaway PostgreSQL cluster with stream_windows
-# preloaded, generates web-request events shaped like the HTTP interceptor's
-# (url, referrer, user_agent, headers, host, ip, event_time) and prints
-# windows of every kind over them.
+#   embedded Kafka broker (test/sw_broker, librdkafka's mock cluster)
+#     ← generator of web-request events shaped like the HTTP interceptor's
+#       (test/sw_produce --generate web: url, referrer, user_agent, headers,
+#        host, ip, event_time as ISO-8601; some out of order, a few malformed)
+#   → throwaway PostgreSQL cluster with stream_windows preloaded
+#   → sw.create_source: a background worker stages the topic into an
+#     UNLOGGED table; bad messages land in sw.dead_letters
+#   → printed as it fills: the staging table, sw.source_partitions (lag),
+#     sw.dead_letters, and windows of every kind over the staged events
+#     (ad-hoc windows for now; continuous windows come with the engine).
 #
-# At this stage the windows are the ad-hoc ones (sw.tumble, sw.hop,
-# sw.session_start, sw.count_window) over a generated table; the live Kafka
-# pipeline replaces the table as sources and continuous windows land.
+# Installs what is missing (as root, or with sudo) and builds first.
+# EVENTS (default 30000) and RATE (default 3000 events/s) size the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-EVENTS=${EVENTS:-6000}
+EVENTS=${EVENTS:-30000}
+RATE=${RATE:-3000}
 
 . test/lib/install.sh
 install_build_deps
 build_and_install
 . test/lib/cluster.sh
-cluster_start
 
-echo "== throwaway cluster on $PGHOST port $PGPORT, generating $EVENTS web events"
-cluster_psql -q -v events="$EVENTS" -f test/demo/web_events.sql
+BROKER_DIR=$(mktemp -d /tmp/sw-broker.XXXXXX)
+GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967295:glibc.malloc.top_pad=67108864:glibc.malloc.arena_max=1 \
+	test/sw_broker --topic web:4 --bootstrap-file "$BROKER_DIR/bootstrap" \
+	>/dev/null 2>"$BROKER_DIR/broker.log" &
+BROKER_PID=$!
+stop_all() {
+	[ -n "${PRODUCER_PID:-}" ] && kill "$PRODUCER_PID" 2>/dev/null
+	kill "$BROKER_PID" 2>/dev/null
+	cluster_stop
+	rm -rf "$BROKER_DIR"
+}
+for _ in $(seq 100); do [ -s "$BROKER_DIR/bootstrap" ] && break; sleep 0.1; done
+BOOTSTRAP=$(cat "$BROKER_DIR/bootstrap")
+
+cluster_start "sw.database = 'postgres'"
+trap stop_all EXIT
+echo "== broker at $BOOTSTRAP (topic web, 4 partitions); cluster on $PGHOST port $PGPORT"
+
+cluster_psql -q <<SQL
+CREATE EXTENSION stream_windows;
+SELECT sw.create_source('web_events', '$BOOTSTRAP', 'web',
+	columns => 'url text, referrer text, user_agent jsonb, headers jsonb,
+	            host text, ip inet, event_time timestamptz, ms int');
+SQL
+
+echo "== producing $EVENTS events at $RATE/s: 5% out of order, 1% malformed"
+test/sw_produce -b "$BOOTSTRAP" -t web --generate web --count "$EVENTS" --rate "$RATE" \
+	--partitions 4 --out-of-order-pct 5 --malformed-pct 1 >/dev/null 2>&1 &
+PRODUCER_PID=$!
+
+show() {
+	cluster_psql -c "SELECT name, state, messages, dead_letters, last_message_at FROM sw.sources" \
+		-c "SELECT * FROM sw.source_partitions ORDER BY kafka_partition"
+}
+
+while kill -0 "$PRODUCER_PID" 2>/dev/null; do
+	sleep 3
+	echo "== $(date +%T) the staging table fills"
+	show
+done
+wait "$PRODUCER_PID" || true
+PRODUCER_PID=
+for _ in $(seq 100); do
+	[ "$(cluster_psql -qAt -c 'SELECT sum(lag) FROM sw.source_partitions')" = 0 ] && break
+	sleep 0.2
+done
+echo "== all produced events applied"
+show
 
 run() {
 	echo
@@ -30,39 +80,47 @@ run() {
 	cluster_psql -c "$2"
 }
 
-run "tumbling: hits per host per minute (sw.tumble)" "
-SELECT host, w.window_start, w.window_end, count(*) AS hits
-FROM web_events e, sw.tumble(e.event_time, '1 minute') w
-GROUP BY host, w.window_start, w.window_end
-ORDER BY w.window_start, host
-LIMIT 12"
+run "a few staged rows" "
+SELECT kafka_partition AS p, kafka_offset AS off, host, url, ip, event_time, ms
+FROM web_events ORDER BY event_time DESC LIMIT 5"
 
-run "sliding: peak use, 1 hour every 5 minutes (sw.hop)" "
+run "dead letters: malformed events, with the error and the raw bytes" "
+SELECT kafka_partition AS p, kafka_offset AS off, error,
+       left(convert_from(payload, 'UTF8'), 60) AS payload
+FROM sw.dead_letters ORDER BY recorded_at, kafka_offset LIMIT 5"
+
+run "tumbling: hits per host per 10 seconds, newest (sw.tumble over staging)" "
+SELECT host, w.window_start, w.window_end, count(*) AS hits, round(avg(ms)) AS avg_ms
+FROM web_events e, sw.tumble(e.event_time, '10 seconds') w
+GROUP BY host, w.window_start, w.window_end
+ORDER BY w.window_start DESC, host
+LIMIT 6"
+
+run "sliding: peak use, 30 seconds every 5 seconds (sw.hop over staging)" "
 SELECT h.window_start, h.window_end, count(*) AS hits, count(DISTINCT ip) AS visitors
-FROM web_events e, sw.hop(e.event_time, '1 hour', '5 minutes') h
+FROM web_events e, sw.hop(e.event_time, '30 seconds', '5 seconds') h
 GROUP BY h.window_start, h.window_end
 ORDER BY hits DESC, h.window_start
 LIMIT 5"
 
-run "session: visitor sessions per ip, gap 5 minutes (sw.session_start)" "
-SELECT ip, session_start, max(event_time) + interval '5 minutes' AS session_end,
-       count(*) AS hits, array_agg(DISTINCT url) AS pages
-FROM (SELECT ip, url, event_time,
-             sw.session_start(event_time, '5 minutes') OVER (PARTITION BY ip ORDER BY event_time)
+run "session: visitor sessions per ip, gap 2 seconds (sw.session_start over staging)" "
+SELECT ip, session_start, max(event_time) + interval '2 seconds' AS session_end, count(*) AS hits
+FROM (SELECT ip, event_time,
+             sw.session_start(event_time, '2 seconds') OVER (PARTITION BY ip ORDER BY event_time)
       FROM web_events) s
 GROUP BY ip, session_start
 ORDER BY hits DESC, ip
-LIMIT 8"
+LIMIT 5"
 
-run "count: a 3-step funnel per ip (sw.count_window)" "
+run "count: a 3-step funnel per ip (sw.count_window over staging)" "
 SELECT ip, window_seq, count(*) = 3 AS is_complete,
        string_agg(url, ' -> ' ORDER BY event_time) AS steps
 FROM (SELECT ip, url, event_time,
-             sw.count_window(3) OVER (PARTITION BY ip ORDER BY event_time) AS window_seq
+             sw.count_window(3) OVER (PARTITION BY ip ORDER BY event_time, kafka_partition, kafka_offset) AS window_seq
       FROM web_events) c
 GROUP BY ip, window_seq
 ORDER BY ip, window_seq
-LIMIT 8"
+LIMIT 5"
 
 echo
-echo "== done; the cluster is removed on exit"
+echo "== done; broker and cluster are removed on exit"
