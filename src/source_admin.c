@@ -605,6 +605,12 @@ sw_reset_source(PG_FUNCTION_ARGS)
 					  2, types, values, SPI_OK_UPDATE);
 	exec_as_superuser("DELETE FROM sw.source_offset WHERE source_id = $1",
 					  1, types, values, SPI_OK_DELETE);
+	if (get_rel_name(ref.staging) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("staging table of source \"%s\" no longer exists", ref.name),
+				 errdetail("It was dropped without sw.drop_source."),
+				 errhint("Drop the source with sw.drop_source and create it again.")));
 	exec_as_superuser(psprintf("TRUNCATE %s",
 							   quote_qualified_identifier(get_namespace_name(get_rel_namespace(ref.staging)),
 														  get_rel_name(ref.staging))),
@@ -633,15 +639,19 @@ sw_drop_source(PG_FUNCTION_ARGS)
 	 * worker cannot start another before this commits.
 	 */
 	LockRelationOid(ref.staging, AccessExclusiveLock);
-	staging_name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(ref.staging)),
-											  get_rel_name(ref.staging));
 	values[0] = Int32GetDatum(ref.id);
 	values[1] = CStringGetTextDatum(ref.name);
 	exec_as_superuser("DELETE FROM sw.source WHERE id = $1", 1, types, values, SPI_OK_DELETE);
 	exec_as_superuser("DELETE FROM sw.dead_letters WHERE source_name = $2",
 					  2, types, values, SPI_OK_DELETE);
-	exec_as_superuser(psprintf("DROP TABLE %s%s", staging_name, cascade ? " CASCADE" : ""),
-					  0, NULL, NULL, SPI_OK_UTILITY);
+	/* the staging table may have been dropped by hand already */
+	if (get_rel_name(ref.staging) != NULL)
+	{
+		staging_name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(ref.staging)),
+												  get_rel_name(ref.staging));
+		exec_as_superuser(psprintf("DROP TABLE %s%s", staging_name, cascade ? " CASCADE" : ""),
+						  0, NULL, NULL, SPI_OK_UTILITY);
+	}
 	at_commit(ref.id, true, true);
 	PG_RETURN_VOID();
 }

@@ -43,7 +43,13 @@ staging_begin(Oid relid)
 {
 	StagingWriter *w = palloc0(sizeof(StagingWriter));
 
-	w->rel = table_open(relid, RowExclusiveLock);
+	w->rel = try_table_open(relid, RowExclusiveLock);
+	if (w->rel == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("staging table with OID %u no longer exists", relid),
+				 errdetail("It was dropped without sw.drop_source."),
+				 errhint("Drop the source with sw.drop_source and create it again.")));
 	w->estate = CreateExecutorState();
 	w->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(w->rri, w->rel, 1, NULL, 0);

@@ -97,6 +97,18 @@ SwTest::poll($node, qq{SELECT count(*) FROM pg_stat_activity WHERE pid = $pid},
 is($node->safe_psql('postgres', 'SELECT count(*) FROM seq_events'), '10600',
 	'the other source is untouched');
 
+# a staging table dropped by hand: the source shows why, and can still be dropped
+$node->safe_psql('postgres', qq{
+	SELECT sw.create_source('orphan', '$bs', 'other', 'text')});
+SwTest::poll($node, q{SELECT state FROM sw.sources WHERE name = 'orphan'}, 'running', 'another source runs');
+$node->safe_psql('postgres', 'DROP TABLE orphan');
+$broker->produce('other', input => "a line\n");
+SwTest::poll($node, q{SELECT last_error LIKE '%no longer exists%' FROM sw.sources WHERE name = 'orphan'},
+	't', 'sw.sources says the staging table is gone');
+$node->safe_psql('postgres', q{SELECT sw.drop_source('orphan')});
+is($node->safe_psql('postgres', q{SELECT count(*) FROM sw.sources WHERE name = 'orphan'}), '0',
+	'and the source can still be dropped');
+
 $node->stop;
 $broker->stop;
 done_testing();
