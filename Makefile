@@ -19,7 +19,10 @@ OBJS = \
 	src/catalog.o \
 	src/source_admin.o \
 	src/source_worker.o \
-	src/launcher.o
+	src/launcher.o \
+	src/window_agg.o \
+	src/window_engine.o \
+	src/window_admin.o
 
 DATA = sql/stream_windows--0.1.sql
 PGFILEDESC = "stream_windows - Kafka-fed streaming windows"

@@ -83,6 +83,7 @@ CREATE TABLE @extschema@.source (
 	retention	interval NOT NULL,
 	owner		oid NOT NULL,
 	paused		boolean NOT NULL DEFAULT false,
+	windows_version int NOT NULL DEFAULT 0,	-- bumped when its windows change
 	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 
@@ -218,6 +219,150 @@ LEFT JOIN @extschema@._partition_status() p
 	   ON p.source_id = s.id AND p.kafka_partition = o.kafka_partition;
 
 GRANT SELECT ON @extschema@.sources, @extschema@.source_partitions TO PUBLIC;
+
+--
+-- Continuous windows (see docs/architecture.md and docs/semantics.md).
+--
+
+CREATE TABLE @extschema@.window (
+	id				serial PRIMARY KEY,
+	name			text NOT NULL UNIQUE,
+	result			oid NOT NULL UNIQUE,
+	source_id		int NOT NULL REFERENCES @extschema@.source (id),
+	kind			text NOT NULL,
+	aggregates		text NOT NULL,
+	group_by		text,
+	event_time		text NOT NULL,
+	filter			text,
+	size			interval,
+	slide			interval,
+	gap				interval,
+	count			int,
+	timeout			interval,
+	origin			timestamptz NOT NULL,
+	watermark_delay	interval NOT NULL,
+	allowed_lateness interval NOT NULL,
+	idle_timeout	interval,
+	backfill		boolean NOT NULL,
+	owner			oid NOT NULL,
+	definition		text NOT NULL,	-- the analyzed expressions (nodeToString)
+	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+-- Updated in the same transaction as the offsets whose events moved it.
+CREATE TABLE @extschema@.window_state (
+	window_id		int PRIMARY KEY REFERENCES @extschema@.window (id) ON DELETE CASCADE,
+	watermark		timestamptz,
+	requested_watermark timestamptz,	-- sw.advance_watermark
+	open_windows	bigint NOT NULL DEFAULT 0,
+	final_windows	bigint NOT NULL DEFAULT 0,
+	late_merged		bigint NOT NULL DEFAULT 0,
+	late_dropped	bigint NOT NULL DEFAULT 0,
+	null_time_skipped bigint NOT NULL DEFAULT 0,
+	updated_at		timestamptz
+);
+
+CREATE TABLE @extschema@.window_partition (
+	window_id		int NOT NULL REFERENCES @extschema@.window (id) ON DELETE CASCADE,
+	kafka_partition	int NOT NULL,
+	start_offset	bigint NOT NULL,	-- events below it predate the window
+	max_event_time	timestamptz,
+	last_event_at	timestamptz,		-- worker clock, for idle_timeout
+	idle			boolean NOT NULL DEFAULT false,
+	PRIMARY KEY (window_id, kafka_partition)
+);
+
+CREATE TABLE @extschema@.late_events (
+	window_name		text NOT NULL,
+	kafka_partition	int NOT NULL,
+	kafka_offset	bigint NOT NULL,
+	event_time		timestamptz NOT NULL,
+	watermark		timestamptz NOT NULL,
+	recorded_at		timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX ON @extschema@.late_events (window_name, recorded_at);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.window', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.window_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.window_state', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.window_partition', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.late_events', '');
+REVOKE ALL ON @extschema@.window, @extschema@.window_state,
+	@extschema@.window_partition FROM PUBLIC;
+REVOKE ALL ON @extschema@.late_events FROM PUBLIC;
+GRANT SELECT ON @extschema@.late_events TO PUBLIC;
+
+CREATE FUNCTION @extschema@.create_window(
+	name			text,
+	source			text,
+	kind			text,
+	aggregates		text,
+	group_by		text DEFAULT NULL,
+	event_time		text DEFAULT 'kafka_timestamp',
+	filter			text DEFAULT NULL,
+	size			interval DEFAULT NULL,
+	slide			interval DEFAULT NULL,
+	gap				interval DEFAULT NULL,
+	count			int DEFAULT NULL,
+	timeout			interval DEFAULT NULL,
+	origin			timestamptz DEFAULT '1970-01-01 00:00:00+00',
+	watermark_delay	interval DEFAULT '0',
+	allowed_lateness interval DEFAULT '0',
+	idle_timeout	interval DEFAULT NULL,
+	backfill		boolean DEFAULT true)
+RETURNS regclass
+AS 'MODULE_PATHNAME', 'sw_create_window'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+CREATE FUNCTION @extschema@.drop_window(name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'sw_drop_window'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+CREATE FUNCTION @extschema@.advance_watermark(name text, ts timestamptz)
+RETURNS void
+AS 'MODULE_PATHNAME', 'sw_advance_watermark'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+CREATE VIEW @extschema@.windows AS
+SELECT w.name,
+	   s.name AS source_name,
+	   w.kind,
+	   w.aggregates,
+	   w.group_by,
+	   w.event_time,
+	   w.filter,
+	   w.size,
+	   w.slide,
+	   w.gap,
+	   w.count,
+	   w.timeout,
+	   w.origin,
+	   w.watermark_delay,
+	   w.allowed_lateness,
+	   w.idle_timeout,
+	   w.backfill,
+	   st.watermark,
+	   st.open_windows,
+	   st.final_windows,
+	   st.late_merged,
+	   st.late_dropped,
+	   st.null_time_skipped,
+	   st.updated_at
+FROM @extschema@.window w
+JOIN @extschema@.source s ON s.id = w.source_id
+JOIN @extschema@.window_state st ON st.window_id = w.id;
+
+CREATE VIEW @extschema@.watermarks AS
+SELECT w.name AS window_name,
+	   p.kafka_partition,
+	   p.max_event_time,
+	   p.max_event_time - w.watermark_delay AS watermark,
+	   p.idle
+FROM @extschema@.window w
+JOIN @extschema@.window_partition p ON p.window_id = w.id;
+
+GRANT SELECT ON @extschema@.windows, @extschema@.watermarks TO PUBLIC;
 
 -- Test hook for the message formats (internal; see src/formats.c).
 CREATE FUNCTION @extschema@._parse_payload(staging regclass, format text, payload bytea)

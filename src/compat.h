@@ -13,4 +13,10 @@
 #define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
 #endif
 
+/* tid datums: fmgr macros of PostgreSQL 16, plain pointers before */
+#if PG_VERSION_NUM < 160000
+#define DatumGetItemPointer(X)	((ItemPointer) DatumGetPointer(X))
+#define ItemPointerGetDatum(X)	PointerGetDatum(X)
+#endif
+
 #endif							/* SW_COMPAT_H */

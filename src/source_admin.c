@@ -40,6 +40,7 @@
 #include "guc.h"
 #include "kafka.h"
 #include "shmem.h"
+#include "window.h"
 
 PG_FUNCTION_INFO_V1(sw_create_source);
 PG_FUNCTION_INFO_V1(sw_pause_source);
@@ -619,6 +620,57 @@ sw_reset_source(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* The windows of a source: dropped with cascade, an error without. */
+static void
+drop_windows_of(SourceRef ref, bool cascade)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		values[1] = {Int32GetDatum(ref.id)};
+	MemoryContext caller = CurrentMemoryContext;
+	List	   *ids = NIL,
+			   *results = NIL,
+			   *names = NIL;
+	ListCell   *a,
+			   *b,
+			   *c;
+	StringInfoData list;
+
+	catalog_begin_superuser();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT id, result, name FROM sw.window WHERE source_id = $1 ORDER BY id",
+							  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read sw.window");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		MemoryContext old = MemoryContextSwitchTo(caller);
+
+		ids = lappend_int(ids, DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
+		results = lappend_oid(results, DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull)));
+		names = lappend(names, pstrdup(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3)));
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	catalog_end_superuser();
+	if (ids == NIL)
+		return;
+	if (!cascade)
+	{
+		initStringInfo(&list);
+		foreach(c, names)
+			appendStringInfo(&list, "%s%s", list.len ? ", " : "", (char *) lfirst(c));
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("cannot drop source \"%s\" because windows depend on it", ref.name),
+				 errdetail("Windows of this source: %s.", list.data),
+				 errhint("Drop them first with sw.drop_window, or use sw.drop_source('%s', cascade => true).",
+						 ref.name)));
+	}
+	forthree(a, ids, b, results, c, names)
+		sw_drop_window_by_id(lfirst_int(a), ref.id, lfirst_oid(b), lfirst(c));
+}
+
 /* sw.drop_source(name, cascade): the source, its staging table and dead letters */
 Datum
 sw_drop_source(PG_FUNCTION_ARGS)
@@ -639,6 +691,7 @@ sw_drop_source(PG_FUNCTION_ARGS)
 	 * worker cannot start another before this commits.
 	 */
 	LockRelationOid(ref.staging, AccessExclusiveLock);
+	drop_windows_of(ref, cascade);
 	values[0] = Int32GetDatum(ref.id);
 	values[1] = CStringGetTextDatum(ref.name);
 	exec_as_superuser("DELETE FROM sw.source WHERE id = $1", 1, types, values, SPI_OK_DELETE);

@@ -56,6 +56,7 @@
 #include "shmem.h"
 #include "source_worker.h"
 #include "staging.h"
+#include "window.h"
 
 #define BROKER_TIMEOUT_MS	5000
 #define RETENTION_SAMPLES	64
@@ -97,6 +98,11 @@ typedef struct SourceWorker
 	int			next_sample;
 	TimestampTz last_retention;
 	TimestampTz last_status;
+	TimestampTz last_tick;
+	SwEngine   *engine;			/* the source's windows */
+	int			windows_version;
+	MemoryContext engine_cxt;
+	TimestampTz batch_now;		/* the worker's clock for this batch */
 } SourceWorker;
 
 static SwWorkerSlot *my_slot = NULL;
@@ -333,9 +339,14 @@ ingest_message(SourceWorker *w, StagingWriter *sw, rd_kafka_message_t *msg,
 			rd_kafka_timestamp_type_t tstype;
 			int64		ms = rd_kafka_message_timestamp(msg, &tstype);
 
-			staging_add_row(sw, msg->partition, msg->offset,
-							ms < 0 ? DT_NOBEGIN : kafka_time_to_timestamptz(ms),
-							msg->key, (int) msg->key_len);
+			TupleTableSlot *slot;
+
+			slot = staging_add_row(sw, msg->partition, msg->offset,
+								   ms < 0 ? DT_NOBEGIN : kafka_time_to_timestamptz(ms),
+								   msg->key, (int) msg->key_len);
+			if (!restage_only)
+				sw_engine_apply(w->engine, slot, msg->partition, msg->offset,
+								w->batch_now);
 			return;
 		}
 	}
@@ -360,6 +371,39 @@ message_error(SourceWorker *w, rd_kafka_message_t *msg)
 	set_broker_error(w, rd_kafka_message_errstr(msg));
 }
 
+/*
+ * Inside a transaction: make sure the engine runs the source's current
+ * windows.  The version is read under a row lock that create_window and
+ * drop_window also take, so a batch never misses a window created during
+ * it, nor writes to one dropped.
+ */
+static void
+refresh_windows(SourceWorker *w)
+{
+	int			version = sw_windows_version_lock(w->def->id);
+
+	if (w->engine != NULL && version == w->windows_version)
+		return;
+	MemoryContextReset(w->engine_cxt);
+	w->engine = sw_engine_load(w->def->id, 0, NULL, w->engine_cxt);
+	w->windows_version = version;
+	elog(DEBUG1, "stream_windows source \"%s\": windows loaded (version %d)",
+		 w->def->name, version);
+}
+
+/* At least once a second: idle partitions and requested watermarks. */
+static void
+tick_windows(SourceWorker *w, TimestampTz now)
+{
+	if (!TimestampDifferenceExceeds(w->last_tick, now, 1000))
+		return;
+	w->last_tick = now;
+	begin_xact("window tick");
+	refresh_windows(w);
+	sw_engine_tick(w->engine, now);
+	commit_xact();
+}
+
 static void
 process_batch(SourceWorker *w, int n)
 {
@@ -368,7 +412,9 @@ process_batch(SourceWorker *w, int n)
 	int			applied = 0;
 
 	begin_xact("ingesting a batch");
+	refresh_windows(w);
 	MemoryContextSwitchTo(w->batch_cxt);
+	w->batch_now = GetCurrentTimestamp();
 	sw = staging_begin(w->def->staging);
 	for (int i = 0; i < n; i++)
 	{
@@ -395,6 +441,7 @@ process_batch(SourceWorker *w, int n)
 		}
 	}
 	staging_end(sw);
+	sw_engine_end_batch(w->engine, w->batch_now);
 	for (int p = 0; p < w->npartitions; p++)
 		if (w->parts[p].pending != w->parts[p].committed)
 			catalog_advance_offset(w->def->id, p, w->parts[p].committed,
@@ -645,6 +692,7 @@ run(SourceWorker *w, int source_id)
 		retention_sample(w, now);
 		apply_retention(w, now);
 		publish_status(w, now);
+		tick_windows(w, now);
 		if (n < max)
 			worker_wait(w, 1000);
 		else
@@ -696,6 +744,8 @@ sw_source_worker_main(Datum main_arg)
 	w->slot = my_slot;
 	w->batch_cxt = AllocSetContextCreate(TopMemoryContext, "stream_windows batch",
 										 ALLOCSET_DEFAULT_SIZES);
+	w->engine_cxt = AllocSetContextCreate(TopMemoryContext, "stream_windows engine",
+										  ALLOCSET_DEFAULT_SIZES);
 	loop_cxt = AllocSetContextCreate(TopMemoryContext, "stream_windows loop",
 									 ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSwitchTo(loop_cxt);

@@ -105,7 +105,7 @@ staging_flush(StagingWriter *w)
 	w->nused = 0;
 }
 
-void
+TupleTableSlot *
 staging_add_row(StagingWriter *w, int32 partition, int64 offset,
 				TimestampTz timestamp, const char *key, int keylen)
 {
@@ -126,6 +126,7 @@ staging_add_row(StagingWriter *w, int32 partition, int64 offset,
 	ExecStoreVirtualTuple(slot);
 	if (++w->nused == STAGING_FLUSH_ROWS)
 		staging_flush(w);
+	return slot;				/* its values stay valid until the next row */
 }
 
 void

@@ -9,6 +9,7 @@
 #define SW_STAGING_H
 
 #include "datatype/timestamp.h"
+#include "executor/tuptable.h"
 #include "utils/relcache.h"
 
 /* The four Kafka columns that lead every staging table (0-based attributes). */
@@ -30,8 +31,8 @@ extern Relation staging_relation(StagingWriter *w);
  * staging_add_row with the Kafka columns.
  */
 extern void staging_next_row(StagingWriter *w, Datum **values, bool **nulls);
-extern void staging_add_row(StagingWriter *w, int32 partition, int64 offset,
-							TimestampTz timestamp, const char *key, int keylen);
+extern TupleTableSlot *staging_add_row(StagingWriter *w, int32 partition, int64 offset,
+									   TimestampTz timestamp, const char *key, int keylen);
 
 /* Insert what is buffered and close the table (end of the batch). */
 extern void staging_end(StagingWriter *w);

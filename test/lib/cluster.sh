@@ -32,7 +32,7 @@ cluster_start() {
 		for line in "$@"; do echo "$line"; done
 	} | cluster_as_owner tee -a "$CLUSTER_DIR/data/postgresql.conf" >/dev/null
 	cluster_as_owner "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" \
-		-w start >/dev/null || { cat "$CLUSTER_DIR/server.log"; return 1; }
+		-w ${PGCTL_OPTS:-} start >/dev/null || { cat "$CLUSTER_DIR/server.log"; return 1; }
 	export PGHOST=$CLUSTER_DIR PGPORT PGUSER=postgres PGDATABASE=postgres
 	trap cluster_stop EXIT
 }

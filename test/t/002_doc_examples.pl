@@ -19,6 +19,12 @@
 #
 #   * Blocks with any other info string ("text", ...) are prose: never run.
 #
+#   * A "sql" block whose first line begins with "-- not run:" (followed by
+#     the reason, as in "-- not run: needs a broker") is not run, and
+#     neither is its output block: it shows what a real run printed, for
+#     examples that need something this test does not start.  Such blocks
+#     do not count as examples.
+#
 #   * The output compared is psql's standard output followed by its standard
 #     error, as psql -q prints them (command tags such as SET or INSERT 0 1
 #     are not shown).  On standard error psql's location prefix
@@ -41,6 +47,11 @@
 # One is() per example, named by the document, the line of its "sql" fence
 # and the first line of its SQL.  The paths are relative to the current
 # directory, which is the repository root when the suite runs.
+#
+# The cluster preloads stream_windows, and sw.database names the database
+# of docs/reference.md (sources can only be created there); no Kafka broker
+# runs, so the sources of the examples point at an address where none
+# listens.
 use strict;
 use warnings;
 use IPC::Run;
@@ -49,6 +60,14 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 my @docs = ('docs/reference.md', 'docs/semantics.md');
+
+# The database a document's examples run in.
+sub doc_database
+{
+	my ($doc) = @_;
+	my $db = ($doc =~ s{.*/}{}r) =~ s/\W/_/gr;
+	return "doc_$db";
+}
 
 # Settings every example runs under, so that the output is deterministic.
 my $prelude = join("\n",
@@ -136,20 +155,21 @@ sub run_psql
 my $node = PostgreSQL::Test::Cluster->new('docs');
 $node->init;
 $node->append_conf('postgresql.conf',
-	"shared_preload_libraries = 'stream_windows'\n");
+	"shared_preload_libraries = 'stream_windows'\n"
+	  . "sw.database = '" . doc_database('docs/reference.md') . "'\n");
 $node->start;
 
 foreach my $doc (@docs)
 {
-	my @items = parse_doc($doc);
+	my @items = grep { $_->{sql} !~ /\A\s*--\s*not run:/ } parse_doc($doc);
 	my $examples = grep { defined $_->{expected} } @items;
 	ok($examples > 0, "$doc: has examples ($examples)");
 
 	# a database per document, so that documents cannot see each other's
 	# setup
-	my $db = ($doc =~ s{.*/}{}r) =~ s/\W/_/gr;
-	$node->safe_psql('postgres', qq{CREATE DATABASE "doc_$db"});
-	$node->safe_psql("doc_$db", 'CREATE EXTENSION stream_windows');
+	my $db = doc_database($doc);
+	$node->safe_psql('postgres', qq{CREATE DATABASE "$db"});
+	$node->safe_psql($db, 'CREATE EXTENSION stream_windows');
 
 	foreach my $item (@items)
 	{
@@ -160,13 +180,13 @@ foreach my $doc (@docs)
 
 		if (!defined $item->{expected})
 		{
-			my ($rc, $out, $err) = run_psql($node, "doc_$db", $item->{sql}, 1);
+			my ($rc, $out, $err) = run_psql($node, $db, $item->{sql}, 1);
 			ok($rc == 0 && $err !~ /ERROR|FATAL|PANIC/, "setup $name")
 			  or diag("exit code $rc\n$err");
 			next;
 		}
 
-		my ($rc, $out, $err) = run_psql($node, "doc_$db", $item->{sql}, 0);
+		my ($rc, $out, $err) = run_psql($node, $db, $item->{sql}, 0);
 		$err =~ s/^psql:[^\n]*?:\d+: //mg;
 		my $got = normalize($out);
 		my $errors = normalize($err);

@@ -1,0 +1,818 @@
+/*-------------------------------------------------------------------------
+ *
+ * window_admin.c
+ *	  SQL functions that define continuous windows: sw.create_window,
+ *	  sw.drop_window and sw.advance_watermark.
+ *
+ * The SQL fragments of a definition (aggregates, group_by, event_time,
+ * filter) are parsed and analyzed against the staging table, as the
+ * calling user, and then checked structurally: each must be exactly what
+ * it claims (a select list over that one table, a boolean condition), so a
+ * fragment cannot smuggle in other tables or statements.  The analyzed
+ * expressions are stored (nodeToString), so the worker runs exactly what
+ * was checked, with OIDs already resolved.
+ *
+ * Creating or dropping a window bumps sw.source.windows_version under a
+ * row lock that a source worker's batch also takes (FOR SHARE): a batch in
+ * flight finishes first, and the next batch sees the new set of windows.
+ * With backfill, the rows already staged are applied in the same
+ * transaction, so the window starts exactly where the source stands.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
+#include "optimizer/optimizer.h"
+#include "parser/analyze.h"
+#include "parser/parser.h"
+#include "storage/lmgr.h"
+#include "tcop/tcopprot.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/regproc.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
+#include "catalog.h"
+#include "window.h"
+#include "window_agg.h"
+#include "window_time.h"
+
+PG_FUNCTION_INFO_V1(sw_create_window);
+PG_FUNCTION_INFO_V1(sw_drop_window);
+PG_FUNCTION_INFO_V1(sw_advance_watermark);
+
+/* ------------------------------------------------------------------------
+ * Arguments
+ * ------------------------------------------------------------------------
+ */
+
+typedef struct WindowArgs
+{
+	char	   *name;
+	char	   *source;
+	char	   *kind;
+	SwWindowKind kindval;
+	char	   *aggregates;
+	char	   *group_by;
+	char	   *event_time;
+	char	   *filter;
+	Interval   *size;
+	Interval   *slide;
+	Interval   *gap;
+	bool		has_count;
+	int32		count;
+	Interval   *timeout;
+	TimestampTz origin;
+	Interval   *delay;
+	Interval   *lateness;
+	Interval   *idle_timeout;
+	bool		backfill;
+} WindowArgs;
+
+static char *
+text_arg(FunctionCallInfo fcinfo, int n)
+{
+	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+static Interval *
+interval_arg(FunctionCallInfo fcinfo, int n)
+{
+	return PG_ARGISNULL(n) ? NULL : PG_GETARG_INTERVAL_P(n);
+}
+
+static void
+require(const char *value, const char *argname, const char *hint)
+{
+	if (value == NULL || value[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be %s", argname, value ? "empty" : "null"),
+				 errdetail("sw.create_window needs a %s.", argname),
+				 errhint("%s", hint)));
+}
+
+/* An argument that this kind of window does not take. */
+static void
+forbid(bool given, const char *argname, const char *kind, const char *for_kinds)
+{
+	if (given)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s cannot be used with a %s window", argname, kind),
+				 errdetail("%s applies to %s windows only.", argname, for_kinds),
+				 errhint("Leave %s out.", argname)));
+}
+
+static void
+need(bool given, const char *argname, const char *kind, const char *example)
+{
+	if (!given)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a %s window needs %s", kind, argname),
+				 errdetail("%s is NULL.", argname),
+				 errhint("For example %s.", example)));
+}
+
+/* A non-negative fixed duration (watermark_delay, allowed_lateness). */
+static void
+check_nonnegative(Interval *v, const char *argname)
+{
+	if (v == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", argname),
+				 errdetail("Give '0' for none."),
+				 errhint("For example %s => '5 seconds'.", argname)));
+	if (v->month != 0 || v->day < 0 || v->time < 0 ||
+		(v->day > 0 && v->time < 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a fixed duration of zero or more", argname),
+				 errdetail("Months and years have no fixed length, and time does not run backwards."),
+				 errhint("For example %s => '5 seconds'.", argname)));
+}
+
+static void
+read_args(FunctionCallInfo fcinfo, WindowArgs *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->name = text_arg(fcinfo, 0);
+	a->source = text_arg(fcinfo, 1);
+	a->kind = text_arg(fcinfo, 2);
+	a->aggregates = text_arg(fcinfo, 3);
+	a->group_by = text_arg(fcinfo, 4);
+	a->event_time = text_arg(fcinfo, 5);
+	a->filter = text_arg(fcinfo, 6);
+	a->size = interval_arg(fcinfo, 7);
+	a->slide = interval_arg(fcinfo, 8);
+	a->gap = interval_arg(fcinfo, 9);
+	a->has_count = !PG_ARGISNULL(10);
+	a->count = a->has_count ? PG_GETARG_INT32(10) : 0;
+	a->timeout = interval_arg(fcinfo, 11);
+	a->origin = PG_ARGISNULL(12) ? 0 : PG_GETARG_TIMESTAMPTZ(12);
+	a->delay = interval_arg(fcinfo, 13);
+	a->lateness = interval_arg(fcinfo, 14);
+	a->idle_timeout = interval_arg(fcinfo, 15);
+	a->backfill = PG_ARGISNULL(16) ? true : PG_GETARG_BOOL(16);
+
+	require(a->name, "name", "Give the result table's name, for example 'hits_per_minute'.");
+	require(a->source, "source", "Give the name of a source, as listed in sw.sources.");
+	require(a->kind, "kind", "Valid kinds are 'tumbling', 'sliding', 'session' and 'count'.");
+	require(a->aggregates, "aggregates", "For example aggregates => 'count(*) AS hits, avg(ms) AS avg_ms'.");
+	require(a->event_time, "event_time", "Give a timestamptz column or expression, for example 'event_time'.");
+	if (PG_ARGISNULL(12))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("origin must not be null"),
+				 errdetail("Windows are aligned to an origin."),
+				 errhint("Leave origin out for the default, 1970-01-01 00:00:00+00.")));
+	sw_check_finite(a->origin, "window origin");
+	check_nonnegative(a->delay, "watermark_delay");
+	check_nonnegative(a->lateness, "allowed_lateness");
+	if (a->idle_timeout)
+		(void) sw_duration_usecs(a->idle_timeout, "idle_timeout");
+
+	if (strcmp(a->kind, "tumbling") == 0)
+		a->kindval = SW_KIND_TUMBLING;
+	else if (strcmp(a->kind, "sliding") == 0)
+		a->kindval = SW_KIND_SLIDING;
+	else if (strcmp(a->kind, "session") == 0 || strcmp(a->kind, "count") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s windows are not supported yet", a->kind),
+				 errdetail("This version runs tumbling and sliding windows."),
+				 errhint("Use sw.session_start or sw.count_window over the staging table meanwhile.")));
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unrecognized window kind \"%s\"", a->kind),
+				 errdetail("A window is tumbling, sliding, session or count."),
+				 errhint("Valid kinds are 'tumbling', 'sliding', 'session' and 'count'.")));
+
+	need(a->size != NULL, "size", a->kind, "size => '1 minute'");
+	(void) sw_duration_usecs(a->size, "size");
+	if (a->kindval == SW_KIND_SLIDING)
+	{
+		need(a->slide != NULL, "slide", a->kind, "slide => '5 minutes'");
+		(void) sw_duration_usecs(a->slide, "slide");
+	}
+	else
+		forbid(a->slide != NULL, "slide", a->kind, "sliding");
+	forbid(a->gap != NULL, "gap", a->kind, "session");
+	forbid(a->has_count, "count", a->kind, "count");
+	forbid(a->timeout != NULL, "timeout", a->kind, "count");
+}
+
+/* ------------------------------------------------------------------------
+ * Analyzing the SQL fragments
+ * ------------------------------------------------------------------------
+ */
+
+typedef struct FragmentContext
+{
+	const char *what;
+	const char *text;
+} FragmentContext;
+
+static void
+fragment_error_context(void *arg)
+{
+	FragmentContext *fc = arg;
+
+	errcontext("window %s: %s", fc->what, fc->text);
+}
+
+static void
+bad_fragment(const char *what, const char *text, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid %s \"%s\"", what, text),
+			 errdetail("%s", why),
+			 errhint("Write %s as SQL over the columns of the source's staging table.", what)));
+}
+
+/* SELECT <select_list> FROM <staging> [WHERE <where>], analyzed and checked */
+static Query *
+analyze_fragment(Oid staging, const char *what, const char *text,
+				 const char *select_list, const char *where)
+{
+	char	   *sql = psprintf("SELECT %s FROM %s%s%s", select_list,
+							   quote_qualified_identifier(get_namespace_name(get_rel_namespace(staging)),
+														  get_rel_name(staging)),
+							   where ? " WHERE " : "", where ? where : "");
+	FragmentContext fc = {what, text};
+	ErrorContextCallback errcb;
+	List	   *raw;
+	Query	   *q;
+	RangeTblEntry *rte;
+
+	errcb.callback = fragment_error_context;
+	errcb.arg = &fc;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+
+	raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+	if (list_length(raw) != 1 || !IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt))
+		bad_fragment(what, text, "It is not a single SQL fragment.");
+	q = parse_analyze_fixedparams(linitial_node(RawStmt, raw), sql, NULL, 0, NULL);
+	error_context_stack = errcb.previous;
+
+	if (q->commandType != CMD_SELECT || list_length(q->rtable) != 1 ||
+		q->cteList != NIL || q->setOperations != NULL || q->sortClause != NIL ||
+		q->groupClause != NIL || q->havingQual != NULL || q->limitCount != NULL ||
+		q->limitOffset != NULL || q->distinctClause != NIL || q->windowClause != NIL ||
+		q->rowMarks != NIL || q->groupingSets != NIL)
+		bad_fragment(what, text, "It reads more than the staging table, or adds clauses of its own.");
+	rte = linitial_node(RangeTblEntry, q->rtable);
+	if (rte->rtekind != RTE_RELATION || rte->relid != staging)
+		bad_fragment(what, text, "It reads more than the staging table.");
+	if (q->hasSubLinks)
+		bad_fragment(what, text, "Subqueries are not supported in window definitions.");
+	if (q->hasTargetSRFs)
+		bad_fragment(what, text, "Set-returning functions are not supported in window definitions.");
+	if (q->hasWindowFuncs)
+		bad_fragment(what, text, "Window functions are not supported in window definitions.");
+	if (!where && q->jointree->quals != NULL)
+		bad_fragment(what, text, "It adds a WHERE clause of its own.");
+	return q;
+}
+
+static List *
+planned_exprs(List *tlist, List **names, bool want_aggs, const char *what, const char *text)
+{
+	List	   *exprs = NIL;
+	ListCell   *lc;
+
+	foreach(lc, tlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (want_aggs && !IsA(tle->expr, Aggref))
+			bad_fragment(what, text, "Each item must be one aggregate call, such as count(*) or avg(ms).");
+		if (!want_aggs && contain_agg_clause((Node *) tle->expr))
+			bad_fragment(what, text, "Aggregates belong in aggregates, not here.");
+		if (want_aggs)
+			sw_agg_check((Aggref *) tle->expr);
+		exprs = lappend(exprs, expression_planner(tle->expr));
+		if (names)
+			*names = lappend(*names, makeString(pstrdup(tle->resname ? tle->resname : "?column?")));
+	}
+	return exprs;
+}
+
+static const char *const reserved_columns[] = {
+	"window_start", "window_end", "is_final", "revision", "window_seq", "is_complete"
+};
+
+static void
+check_column_names(List *names)
+{
+	ListCell   *lc,
+			   *lc2;
+
+	foreach(lc, names)
+	{
+		const char *n = strVal(lfirst(lc));
+
+		for (size_t i = 0; i < lengthof(reserved_columns); i++)
+			if (strcmp(n, reserved_columns[i]) == 0 || strncmp(n, "_sw", 3) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_COLUMN),
+						 errmsg("column name \"%s\" is reserved in a result table", n),
+						 errdetail("Result tables have columns window_start, window_end, is_final, revision (and window_seq, is_complete for count windows), and internal columns whose names begin with _sw."),
+						 errhint("Give the expression another name with AS.")));
+		foreach(lc2, names)
+			if (lc2 != lc && strcmp(n, strVal(lfirst(lc2))) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_COLUMN),
+						 errmsg("column name \"%s\" appears more than once in the window's result", n),
+						 errdetail("Group keys and aggregates become columns of the result table."),
+						 errhint("Give them distinct names with AS.")));
+	}
+}
+
+static SwDefinition *
+analyze_definition(Oid staging, WindowArgs *a)
+{
+	SwDefinition *def = palloc0(sizeof(SwDefinition));
+	Query	   *q;
+	ListCell   *lc;
+
+	q = analyze_fragment(staging, "event_time", a->event_time, a->event_time, NULL);
+	if (list_length(q->targetList) != 1)
+		bad_fragment("event_time", a->event_time, "It must be one expression.");
+	def->event_time = (Node *) linitial_node(TargetEntry, q->targetList)->expr;
+	if (exprType(def->event_time) != TIMESTAMPTZOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("event_time must be of type timestamp with time zone"),
+				 errdetail("\"%s\" is of type %s.", a->event_time,
+						   format_type_be(exprType(def->event_time))),
+				 errhint("Convert it, for example event_time => 'ts AT TIME ZONE ''UTC''' for a timestamp in UTC.")));
+	if (contain_agg_clause(def->event_time))
+		bad_fragment("event_time", a->event_time, "Aggregates belong in aggregates, not here.");
+	def->event_time = (Node *) expression_planner((Expr *) def->event_time);
+
+	if (a->filter)
+	{
+		q = analyze_fragment(staging, "filter", a->filter, "1", a->filter);
+		if (q->hasAggs)
+			bad_fragment("filter", a->filter, "Aggregates belong in aggregates, not here.");
+		def->filter = (Node *) expression_planner((Expr *) q->jointree->quals);
+	}
+
+	if (a->group_by)
+	{
+		q = analyze_fragment(staging, "group_by", a->group_by, a->group_by, NULL);
+		def->group_exprs = planned_exprs(q->targetList, &def->group_names, false,
+										 "group_by", a->group_by);
+		foreach(lc, def->group_exprs)
+		{
+			Oid			t = exprType(lfirst(lc));
+			TypeCacheEntry *tc = lookup_type_cache(t, TYPECACHE_HASH_PROC | TYPECACHE_EQ_OPR);
+
+			if (!OidIsValid(tc->hash_proc) || !OidIsValid(tc->eq_opr))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_FUNCTION),
+						 errmsg("cannot group by a value of type %s", format_type_be(t)),
+						 errdetail("Group keys need a hash function and an equality operator."),
+						 errhint("Group by a cast, for example payload::text.")));
+		}
+	}
+
+	q = analyze_fragment(staging, "aggregates", a->aggregates, a->aggregates, NULL);
+	def->aggs = planned_exprs(q->targetList, &def->agg_names, true, "aggregates", a->aggregates);
+	check_column_names(list_concat_copy(def->group_names, def->agg_names));
+	return def;
+}
+
+/* ------------------------------------------------------------------------
+ * The result table
+ * ------------------------------------------------------------------------
+ */
+
+static char *
+type_sql(Oid type, int32 typmod, Oid collation)
+{
+	char	   *t = format_type_with_typemod(type, typmod);
+
+	if (OidIsValid(collation) && collation != DEFAULT_COLLATION_OID &&
+		collation != get_typcollation(type))
+		t = psprintf("%s COLLATE %s", t, generate_collation_name(collation));
+	return t;
+}
+
+static Oid
+create_result_table(RangeVar *rv, SwDefinition *def)
+{
+	StringInfoData sql;
+	ListCell   *lc,
+			   *lc2;
+	int			i = 0;
+	char	   *qname = quote_qualified_identifier(rv->schemaname, rv->relname);
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "CREATE TABLE %s (", qname);
+	forboth(lc, def->group_exprs, lc2, def->group_names)
+		appendStringInfo(&sql, "%s %s, ", quote_identifier(strVal(lfirst(lc2))),
+						 type_sql(exprType(lfirst(lc)), exprTypmod(lfirst(lc)),
+								  exprCollation(lfirst(lc))));
+	appendStringInfoString(&sql, "window_start timestamptz NOT NULL, window_end timestamptz NOT NULL");
+	forboth(lc, def->aggs, lc2, def->agg_names)
+		appendStringInfo(&sql, ", %s %s", quote_identifier(strVal(lfirst(lc2))),
+						 format_type_be(((Aggref *) lfirst(lc))->aggtype));
+	appendStringInfoString(&sql, ", is_final boolean NOT NULL, revision int NOT NULL");
+	appendStringInfoString(&sql, ", _sw_open boolean NOT NULL");
+	foreach(lc, def->aggs)
+	{
+		Aggref	   *aggref = lfirst_node(Aggref, lc);
+		SwAggregate agg;
+		SwAggContext *actx = sw_agg_context_create(CurrentMemoryContext);
+
+		sw_agg_prepare(&agg, aggref, actx, NULL);
+		appendStringInfo(&sql, ", _sw_state_%d %s", ++i, format_type_be(agg.storetype));
+	}
+	appendStringInfoString(&sql, ")");
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(sql.data, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "could not create the result table");
+	/* the open rows are what the engine reads back after a restart */
+	if (SPI_execute(psprintf("CREATE INDEX ON %s (window_end) WHERE _sw_open", qname),
+					false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "could not index the result table");
+	SPI_finish();
+	return RangeVarGetRelid(rv, NoLock, false);
+}
+
+/* ------------------------------------------------------------------------
+ * Catalog rows
+ * ------------------------------------------------------------------------
+ */
+
+typedef struct SourceInfo
+{
+	int			id;
+	Oid			staging;
+} SourceInfo;
+
+/*
+ * Find the source and lock its row (ordering this after a batch in flight
+ * and before the next one), bumping its windows_version.
+ */
+static SourceInfo
+lock_source(const char *name, bool by_id, int id)
+{
+	SourceInfo	src = {0};
+	Oid			types[2] = {TEXTOID, INT4OID};
+	Datum		v[2];
+
+	v[0] = CStringGetTextDatum(name ? name : "");
+	v[1] = Int32GetDatum(id);
+	catalog_begin_superuser();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(by_id ?
+							  "UPDATE sw.source SET windows_version = windows_version + 1"
+							  " WHERE id = $2 RETURNING id, staging" :
+							  "UPDATE sw.source SET windows_version = windows_version + 1"
+							  " WHERE name = $1 OR staging = to_regclass($1) RETURNING id, staging",
+							  2, types, v, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "could not lock the source");
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+
+		src.id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		src.staging = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	SPI_finish();
+	catalog_end_superuser();
+	if (src.id == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("source \"%s\" does not exist", name),
+				 errdetail("A window reads the events of a source created with sw.create_source."),
+				 errhint("The sources are listed in sw.sources.")));
+	return src;
+}
+
+static int
+insert_window(WindowArgs *a, SourceInfo src, Oid result, SwDefinition *def)
+{
+	Oid			types[19] = {TEXTOID, OIDOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, INTERVALOID, INTERVALOID, INTERVALOID, INT4OID, INTERVALOID,
+	TIMESTAMPTZOID, INTERVALOID, INTERVALOID, INTERVALOID, BOOLOID, TEXTOID};
+	Datum		v[19];
+	char		n[20] = "                   ";
+	int			id;
+	bool		isnull;
+
+	v[0] = CStringGetTextDatum(a->name);
+	v[1] = ObjectIdGetDatum(result);
+	v[2] = Int32GetDatum(src.id);
+	v[3] = CStringGetTextDatum(a->kind);
+	v[4] = CStringGetTextDatum(a->aggregates);
+	v[5] = a->group_by ? CStringGetTextDatum(a->group_by) : 0;
+	n[5] = a->group_by ? ' ' : 'n';
+	v[6] = CStringGetTextDatum(a->event_time);
+	v[7] = a->filter ? CStringGetTextDatum(a->filter) : 0;
+	n[7] = a->filter ? ' ' : 'n';
+	v[8] = IntervalPGetDatum(a->size);
+	n[8] = a->size ? ' ' : 'n';
+	v[9] = IntervalPGetDatum(a->slide);
+	n[9] = a->slide ? ' ' : 'n';
+	v[10] = IntervalPGetDatum(a->gap);
+	n[10] = a->gap ? ' ' : 'n';
+	v[11] = Int32GetDatum(a->count);
+	n[11] = a->has_count ? ' ' : 'n';
+	v[12] = IntervalPGetDatum(a->timeout);
+	n[12] = a->timeout ? ' ' : 'n';
+	v[13] = TimestampTzGetDatum(a->origin);
+	v[14] = IntervalPGetDatum(a->delay);
+	v[15] = IntervalPGetDatum(a->lateness);
+	v[16] = IntervalPGetDatum(a->idle_timeout);
+	n[16] = a->idle_timeout ? ' ' : 'n';
+	v[17] = BoolGetDatum(a->backfill);
+	v[18] = CStringGetTextDatum(sw_definition_to_string(def));
+
+	catalog_begin_superuser();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("INSERT INTO sw.window (name, result, source_id, kind, aggregates,"
+							  " group_by, event_time, filter, size, slide, gap, count, timeout,"
+							  " origin, watermark_delay, allowed_lateness, idle_timeout, backfill,"
+							  " definition, owner)"
+							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+							  " $14, $15, $16, $17, $18, $19, current_user::regrole) RETURNING id",
+							  19, types, v, n, false, 0) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not record the window");
+	id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	v[0] = Int32GetDatum(id);
+	v[1] = Int32GetDatum(src.id);
+	types[0] = INT4OID;
+	types[1] = INT4OID;
+	if (SPI_execute_with_args("INSERT INTO sw.window_state (window_id) VALUES ($1)",
+							  1, types, v, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not record the window state");
+	/* events below the source's next_offset were there before the window */
+	if (SPI_execute_with_args("INSERT INTO sw.window_partition (window_id, kafka_partition, start_offset)"
+							  " SELECT $1, kafka_partition, next_offset FROM sw.source_offset"
+							  " WHERE source_id = $2",
+							  2, types, v, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not record the window's partitions");
+	SPI_finish();
+	catalog_end_superuser();
+	return id;
+}
+
+/*
+ * Apply what the source has staged (below its next_offset) to a new
+ * window, in Kafka timestamp order across partitions and offset order
+ * within each.
+ */
+static void
+backfill(int window_id, SourceInfo src)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "stream_windows backfill",
+											  ALLOCSET_DEFAULT_SIZES);
+	Relation	rel = table_open(src.staging, AccessShareLock);
+	SwEngine   *engine = sw_engine_load(src.id, window_id, RelationGetDescr(rel), cxt);
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
+	TimestampTz now = GetCurrentTimestamp();
+	Portal		portal;
+	char	   *sql;
+
+	sql = psprintf("SELECT s.* FROM %s s JOIN sw.source_offset o"
+				   " ON o.source_id = %d AND o.kafka_partition = s.kafka_partition"
+				   " WHERE s.kafka_offset < o.next_offset"
+				   " ORDER BY s.kafka_timestamp, s.kafka_partition, s.kafka_offset",
+				   quote_qualified_identifier(get_namespace_name(get_rel_namespace(src.staging)),
+											  get_rel_name(src.staging)),
+				   src.id);
+	catalog_begin_superuser();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	portal = SPI_cursor_open_with_args(NULL, sql, 0, NULL, NULL, NULL, false, 0);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 1000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			int			p = DatumGetInt32(heap_getattr(tup, 1, SPI_tuptable->tupdesc, &isnull));
+			int64		off = DatumGetInt64(heap_getattr(tup, 2, SPI_tuptable->tupdesc, &isnull));
+
+			ExecStoreHeapTuple(tup, slot, false);
+			catalog_end_superuser();
+			sw_engine_apply(engine, slot, p, off, now);
+			catalog_begin_superuser();
+			ExecClearTuple(slot);
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+	catalog_end_superuser();
+	sw_engine_end_batch(engine, now);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	MemoryContextDelete(cxt);
+}
+
+/* ------------------------------------------------------------------------
+ * The SQL functions
+ * ------------------------------------------------------------------------
+ */
+
+Datum
+sw_create_window(PG_FUNCTION_ARGS)
+{
+	WindowArgs	a;
+	SourceInfo	src;
+	SwDefinition *def;
+	RangeVar   *rv;
+	Oid			result;
+	int			window_id;
+
+	read_args(fcinfo, &a);
+	src = lock_source(a.source, false, 0);
+	if (pg_class_aclcheck(src.staging, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to read source \"%s\"", a.source),
+				 errdetail("A window's owner must be able to read the source's staging table."),
+				 errhint("Ask its owner to GRANT SELECT ON %s TO %s.",
+						 get_rel_name(src.staging), GetUserNameFromId(GetUserId(), false))));
+	def = analyze_definition(src.staging, &a);
+
+	rv = makeRangeVarFromNameList(stringToQualifiedNameList(a.name));
+	if (rv->schemaname == NULL)
+		rv->schemaname = get_namespace_name(RangeVarGetCreationNamespace(rv));
+	result = create_result_table(rv, def);
+	window_id = insert_window(&a, src, result, def);
+	CommandCounterIncrement();
+	if (a.backfill)
+		backfill(window_id, src);
+	else
+	{
+		/* still load it once: expressions and plans are checked now */
+		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "stream_windows check",
+												  ALLOCSET_DEFAULT_SIZES);
+		Relation	rel = table_open(src.staging, AccessShareLock);
+
+		(void) sw_engine_load(src.id, window_id, RelationGetDescr(rel), cxt);
+		table_close(rel, AccessShareLock);
+		MemoryContextDelete(cxt);
+	}
+	PG_RETURN_OID(result);
+}
+
+typedef struct WindowRef
+{
+	int			id;
+	int			source_id;
+	Oid			result;
+	Oid			owner;
+} WindowRef;
+
+static WindowRef
+lookup_window(const char *name)
+{
+	WindowRef	ref = {0};
+	Oid			types[1] = {TEXTOID};
+	Datum		v[1] = {CStringGetTextDatum(name)};
+
+	catalog_begin_superuser();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT id, source_id, result, owner FROM sw.window"
+							  " WHERE name = $1 OR result = to_regclass($1)",
+							  1, types, v, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read sw.window");
+	if (SPI_processed >= 1)
+	{
+		bool		isnull;
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+
+		ref.id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		ref.source_id = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+		ref.result = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
+		ref.owner = DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull));
+	}
+	SPI_finish();
+	catalog_end_superuser();
+	if (ref.id == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("window \"%s\" does not exist", name),
+				 errdetail("A window is named after its result table, as given to sw.create_window."),
+				 errhint("The windows are listed in sw.windows.")));
+	if (!has_privs_of_role(GetUserId(), ref.owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be owner of window \"%s\"", name),
+				 errdetail("Only a window's owner (or a member of its role) may administer it."),
+				 errhint("Ask %s to do it.", GetUserNameFromId(ref.owner, false))));
+	return ref;
+}
+
+/* Drop a window and everything it made; also used by sw.drop_source. */
+void
+sw_drop_window_by_id(int id, int source_id, Oid result, const char *name)
+{
+	Oid			types[2] = {INT4OID, TEXTOID};
+	Datum		v[2] = {Int32GetDatum(id), CStringGetTextDatum(name)};
+
+	(void) lock_source(NULL, true, source_id);
+	catalog_begin_superuser();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("DELETE FROM sw.window WHERE id = $1", 1, types, v, NULL,
+							  false, 0) != SPI_OK_DELETE ||
+		SPI_execute_with_args("DELETE FROM sw.late_events WHERE window_name = $2", 2, types, v,
+							  NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not remove the window from the catalog");
+	if (get_rel_name(result) != NULL &&
+		SPI_execute(psprintf("DROP TABLE %s",
+							 quote_qualified_identifier(get_namespace_name(get_rel_namespace(result)),
+														get_rel_name(result))),
+					false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "could not drop the result table");
+	SPI_finish();
+	catalog_end_superuser();
+}
+
+Datum
+sw_drop_window(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	WindowRef	ref;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("name must not be null"),
+				 errdetail("sw.drop_window needs the window's name."),
+				 errhint("The windows are listed in sw.windows.")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	ref = lookup_window(name);
+	sw_drop_window_by_id(ref.id, ref.source_id, ref.result, name);
+	PG_RETURN_VOID();
+}
+
+Datum
+sw_advance_watermark(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	WindowRef	ref;
+	Oid			types[2] = {INT4OID, TIMESTAMPTZOID};
+	Datum		v[2];
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", PG_ARGISNULL(0) ? "name" : "ts"),
+				 errdetail("sw.advance_watermark raises a window's watermark to a time."),
+				 errhint("For example sw.advance_watermark('hits', now()).")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	sw_check_finite(PG_GETARG_TIMESTAMPTZ(1), "watermark");
+	ref = lookup_window(name);
+	v[0] = Int32GetDatum(ref.id);
+	v[1] = PG_GETARG_DATUM(1);
+	catalog_begin_superuser();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("UPDATE sw.window_state SET requested_watermark ="
+							  " GREATEST(requested_watermark, $2) WHERE window_id = $1",
+							  2, types, v, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not record the requested watermark");
+	SPI_finish();
+	catalog_end_superuser();
+	PG_RETURN_VOID();
+}

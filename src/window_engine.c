@@ -1,0 +1,1221 @@
+/*-------------------------------------------------------------------------
+ *
+ * window_engine.c
+ *	  The window engine: runs every continuous window of a source over the
+ *	  events of a batch, inside the batch's transaction.
+ *
+ * Design.  The result table is the durable state; in memory the engine
+ * keeps only the rows that are not yet closed ("open rows": bounded by open
+ * windows, not by events), each with its stored partial aggregates.  For
+ * each event, in partition offset order:
+ *
+ *	1. evaluate the event time; NULL (or infinite) → skipped and counted;
+ *	2. if the filter passes, assign the event to its windows (tumbling: one,
+ *	   sliding: every window that contains it) and, per window, judge it
+ *	   against the watermark W as it stood before the event: a closed
+ *	   window (window_end + allowed_lateness <= W) drops it into
+ *	   sw.late_events; otherwise it is accumulated into the row's partial
+ *	   aggregate for this batch, and counts as a revision when the row is
+ *	   final at that moment (W >= window_end);
+ *	3. raise the partition's max event time and re-evaluate W (the minimum
+ *	   over active partitions, minus watermark_delay; never decreasing).
+ *
+ * At the end of the batch every touched row is written once: its stored
+ * state is combined with the batch's partial (combine function), finalized
+ * for the user columns and serialized back into the _sw_state columns.
+ * Rows the new W makes final or closed are marked; closed rows leave
+ * memory and never change again.  Watermarks and counters go to
+ * sw.window_state / sw.window_partition in the same transaction, so
+ * together with the source's offsets everything is exactly once.
+ *
+ * A window kind is its assigner (assign_windows); session and count
+ * windows add a merge step on the same open-row machinery.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "common/int.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/readfuncs.h"
+#include "optimizer/optimizer.h"
+#include "storage/itemptr.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
+#include "catalog.h"
+#include "compat.h"
+#include "window.h"
+#include "window_agg.h"
+#include "window_time.h"
+
+typedef struct PartState
+{
+	int64		start_offset;	/* events below it predate the window */
+	bool		seen;			/* delivered an event with a time */
+	TimestampTz max_t;
+	TimestampTz last_at;		/* worker clock of the last such event */
+	bool		idle;
+	bool		dirty;
+} PartState;
+
+typedef struct OpenRowKey
+{
+	TimestampTz start;
+	Datum	   *keys;
+	bool	   *nulls;
+} OpenRowKey;
+
+typedef struct OpenRow
+{
+	OpenRowKey	key;			/* hash key: must be first */
+	TimestampTz end;
+	bool		exists;			/* in the result table, at tid */
+	ItemPointerData tid;
+	bool		is_final;
+	int32		revision;
+	Datum	   *stored;			/* partial aggregates as stored */
+	bool	   *stored_null;
+	/* this batch */
+	bool		touched;
+	Datum	   *bstate;
+	bool	   *bnull;
+	int32		rev_incr;
+	struct OpenRow *next_touched;
+} OpenRow;
+
+typedef struct LateEvent
+{
+	int			partition;
+	int64		offset;
+	TimestampTz t;
+	TimestampTz wm;
+	struct LateEvent *next;
+} LateEvent;
+
+typedef struct SwWindow
+{
+	int			id;
+	char	   *name;
+	char	   *result_sql;		/* quoted, qualified result table */
+	Oid			owner;
+	SwWindowKind kind;
+	int64		size;
+	int64		slide;
+	int64		delay;
+	int64		lateness;
+	int64		idle_timeout;	/* 0: none */
+	TimestampTz origin;
+
+	ExprState  *event_time;
+	ExprState  *filter;
+	int			ngroup;
+	ExprState **group;
+	TypeCacheEntry **gtype;
+	Oid		   *gcoll;
+	int			naggs;
+	SwAggregate *aggs;
+	SwAggContext *actx;
+	EState	   *estate;
+	ExprContext *econtext;
+
+	MemoryContext cxt;			/* open rows, for the window's life */
+	MemoryContext batch_cxt;	/* partial aggregates of this batch */
+	HTAB	   *rows;
+	OpenRow    *touched;
+	LateEvent  *late;
+	Datum	   *keybuf;
+	bool	   *keynulls;
+
+	int			nparts;
+	PartState  *parts;
+	bool		has_wm;
+	TimestampTz wm;
+	bool		state_dirty;
+	bool		swept;			/* rows checked against wm since it moved */
+	int64		open_windows;
+	int64		final_windows;
+	int64		late_merged;
+	int64		late_dropped;
+	int64		null_skipped;
+
+	SPIPlanPtr	plan_insert;
+	SPIPlanPtr	plan_update;
+	SPIPlanPtr	plan_mark;
+} SwWindow;
+
+struct SwEngine
+{
+	int			source_id;
+	int			version;
+	int			nwindows;
+	SwWindow  **windows;
+};
+
+/* ------------------------------------------------------------------------
+ * Definitions
+ * ------------------------------------------------------------------------
+ */
+
+char *
+sw_definition_to_string(SwDefinition *def)
+{
+	List	   *l = list_make5(def->event_time, def->filter,
+							   def->group_exprs, def->group_names, def->aggs);
+
+	l = lappend(l, def->agg_names);
+	return nodeToString(l);
+}
+
+SwDefinition *
+sw_definition_from_string(const char *str)
+{
+	List	   *l = (List *) stringToNode(str);
+	SwDefinition *def = palloc0(sizeof(SwDefinition));
+
+	def->event_time = list_nth(l, 0);
+	def->filter = list_nth(l, 1);
+	def->group_exprs = list_nth(l, 2);
+	def->group_names = list_nth(l, 3);
+	def->aggs = list_nth(l, 4);
+	def->agg_names = list_nth(l, 5);
+	return def;
+}
+
+/* ------------------------------------------------------------------------
+ * Open rows: a hash on (window_start, group key) with the key types'
+ * own hash and equality functions
+ * ------------------------------------------------------------------------
+ */
+
+static SwWindow *hashing = NULL;	/* the window whose rows are hashed now */
+
+static uint32
+row_hash(const void *key, Size keysize)
+{
+	const OpenRowKey *k = key;
+	uint32		h = hash_bytes_uint32((uint32) k->start) ^
+		hash_bytes_uint32((uint32) ((uint64) k->start >> 32));
+
+	for (int i = 0; i < hashing->ngroup; i++)
+	{
+		uint32		kh = 0;
+
+		if (!k->nulls[i])
+			kh = DatumGetUInt32(FunctionCall1Coll(&hashing->gtype[i]->hash_proc_finfo,
+												  hashing->gcoll[i], k->keys[i]));
+		h = hash_combine(h, kh);
+	}
+	return h;
+}
+
+static int
+row_match(const void *key1, const void *key2, Size keysize)
+{
+	const OpenRowKey *a = key1;
+	const OpenRowKey *b = key2;
+
+	if (a->start != b->start)
+		return 1;
+	for (int i = 0; i < hashing->ngroup; i++)
+	{
+		if (a->nulls[i] != b->nulls[i])
+			return 1;
+		if (!a->nulls[i] &&
+			!DatumGetBool(FunctionCall2Coll(&hashing->gtype[i]->eq_opr_finfo,
+											hashing->gcoll[i], a->keys[i], b->keys[i])))
+			return 1;
+	}
+	return 0;
+}
+
+static OpenRow *
+row_lookup(SwWindow *w, TimestampTz start, TimestampTz end, Datum *keys, bool *nulls)
+{
+	OpenRowKey	key = {start, keys, nulls};
+	OpenRow    *row;
+	bool		found;
+
+	hashing = w;
+	row = hash_search(w->rows, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		MemoryContext old = MemoryContextSwitchTo(w->cxt);
+
+		row->key.keys = palloc(sizeof(Datum) * Max(w->ngroup, 1));
+		row->key.nulls = palloc(sizeof(bool) * Max(w->ngroup, 1));
+		for (int i = 0; i < w->ngroup; i++)
+		{
+			row->key.nulls[i] = nulls[i];
+			row->key.keys[i] = nulls[i] ? (Datum) 0 :
+				datumCopy(keys[i], w->gtype[i]->typbyval, w->gtype[i]->typlen);
+		}
+		row->end = end;
+		row->exists = false;
+		row->is_final = false;
+		row->revision = 0;
+		row->stored = palloc0(sizeof(Datum) * w->naggs);
+		row->stored_null = palloc(sizeof(bool) * w->naggs);
+		memset(row->stored_null, true, sizeof(bool) * w->naggs);
+		row->touched = false;
+		MemoryContextSwitchTo(old);
+	}
+	return row;
+}
+
+static void
+row_forget(SwWindow *w, OpenRow *row)
+{
+	OpenRowKey	key = row->key;
+
+	for (int i = 0; i < w->naggs; i++)
+		if (!row->stored_null[i] && !(w->aggs[i].internal_state ? false :
+									   w->aggs[i].transtypbyval))
+			pfree(DatumGetPointer(row->stored[i]));
+	pfree(row->stored);
+	pfree(row->stored_null);
+	hashing = w;
+	hash_search(w->rows, &key, HASH_REMOVE, NULL);
+	for (int i = 0; i < w->ngroup; i++)
+		if (!key.nulls[i] && !w->gtype[i]->typbyval)
+			pfree(DatumGetPointer(key.keys[i]));
+	pfree(key.keys);
+	pfree(key.nulls);
+}
+
+/* ------------------------------------------------------------------------
+ * Watermarks
+ * ------------------------------------------------------------------------
+ */
+
+static TimestampTz
+minus_delay(SwWindow *w, TimestampTz t)
+{
+	TimestampTz r;
+
+	if (pg_sub_s64_overflow(t, w->delay, &r))
+		return DT_NOBEGIN;
+	return r;
+}
+
+/* end + lateness <= W: the row never changes again */
+static bool
+is_closed(SwWindow *w, TimestampTz end)
+{
+	TimestampTz limit;
+
+	if (!w->has_wm)
+		return false;
+	if (pg_add_s64_overflow(end, w->lateness, &limit))
+		return false;
+	return limit <= w->wm;
+}
+
+static void
+recompute_watermark(SwWindow *w)
+{
+	bool		any = false;
+	TimestampTz min = 0;
+
+	for (int p = 0; p < w->nparts; p++)
+	{
+		PartState  *ps = &w->parts[p];
+		TimestampTz wp;
+
+		if (!ps->seen || ps->idle)
+			continue;
+		wp = minus_delay(w, ps->max_t);
+		if (!any || wp < min)
+			min = wp;
+		any = true;
+	}
+	if (any && (!w->has_wm || min > w->wm))
+	{
+		w->wm = min;
+		w->has_wm = true;
+		w->state_dirty = true;
+		w->swept = false;
+	}
+}
+
+static void
+ensure_partition(SwWindow *w, int p)
+{
+	if (p < w->nparts)
+		return;
+	w->parts = repalloc(w->parts, sizeof(PartState) * (p + 1));
+	memset(&w->parts[w->nparts], 0, sizeof(PartState) * (p + 1 - w->nparts));
+	w->nparts = p + 1;
+}
+
+/* ------------------------------------------------------------------------
+ * Applying one event
+ * ------------------------------------------------------------------------
+ */
+
+static void
+accumulate(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip)
+{
+	if (!row->touched)
+	{
+		row->touched = true;
+		row->rev_incr = 0;
+		row->bstate = MemoryContextAlloc(w->batch_cxt, sizeof(Datum) * w->naggs);
+		row->bnull = MemoryContextAlloc(w->batch_cxt, sizeof(bool) * w->naggs);
+		for (int i = 0; i < w->naggs; i++)
+			sw_agg_init(&w->aggs[i], w->actx, &row->bstate[i], &row->bnull[i]);
+		row->next_touched = w->touched;
+		w->touched = row;
+	}
+	for (int i = 0; i < w->naggs; i++)
+	{
+		/* arguments are evaluated once per event, whatever its windows */
+		if (!evaluated[i])
+		{
+			skip[i] = !sw_agg_eval_args(&w->aggs[i], w->econtext);
+			evaluated[i] = true;
+		}
+		if (!skip[i])
+			sw_agg_advance(&w->aggs[i], w->actx, &row->bstate[i], &row->bnull[i]);
+	}
+}
+
+static void
+record_late(SwWindow *w, int partition, int64 offset, TimestampTz t)
+{
+	LateEvent  *le = MemoryContextAlloc(w->batch_cxt, sizeof(LateEvent));
+
+	le->partition = partition;
+	le->offset = offset;
+	le->t = t;
+	le->wm = w->wm;
+	le->next = w->late;
+	w->late = le;
+	w->late_dropped++;
+	w->state_dirty = true;
+}
+
+/* Tumbling and sliding windows: every [start, start + size) that holds t. */
+static void
+assign_windows(SwWindow *w, TimestampTz t, int partition, int64 offset)
+{
+	int64		k,
+				last_k;
+	bool		evaluated[FUNC_MAX_ARGS];
+	bool		skip[FUNC_MAX_ARGS];
+
+	Assert(w->naggs <= FUNC_MAX_ARGS);
+	memset(evaluated, false, sizeof(bool) * w->naggs);
+	for (int i = 0; i < w->ngroup; i++)
+		w->keybuf[i] = ExecEvalExpr(w->group[i], w->econtext, &w->keynulls[i]);
+
+	/* a tumbling window is a sliding one whose slide is its size */
+	sw_hop_range(t, w->size, w->slide, w->origin, &k, &last_k);
+	for (; k <= last_k; k++)
+	{
+		TimestampTz start = sw_hop_start(w->origin, k, w->slide);
+		TimestampTz end = sw_time_add(start, w->size);
+		OpenRow    *row;
+
+		if (is_closed(w, end))
+		{
+			record_late(w, partition, offset, t);
+			continue;
+		}
+		row = row_lookup(w, start, end, w->keybuf, w->keynulls);
+		accumulate(w, row, evaluated, skip);
+		if (w->has_wm && w->wm >= end)
+		{
+			row->rev_incr++;	/* merged into a final row */
+			w->late_merged++;
+			w->state_dirty = true;
+		}
+	}
+}
+
+static void
+window_apply(SwWindow *w, TupleTableSlot *slot, int partition, int64 offset,
+			 TimestampTz now)
+{
+	ExprContext *ec = w->econtext;
+	PartState  *ps;
+	bool		isnull;
+	TimestampTz t;
+
+	ensure_partition(w, partition);
+	ps = &w->parts[partition];
+	if (offset < ps->start_offset)
+		return;
+	ec->ecxt_scantuple = slot;
+	t = DatumGetTimestampTz(ExecEvalExpr(w->event_time, ec, &isnull));
+	if (isnull || TIMESTAMP_NOT_FINITE(t))
+	{
+		w->null_skipped++;
+		w->state_dirty = true;
+		ResetExprContext(ec);
+		return;
+	}
+	if (w->filter == NULL ||
+		(DatumGetBool(ExecEvalExpr(w->filter, ec, &isnull)) && !isnull))
+		assign_windows(w, t, partition, offset);
+	ResetExprContext(ec);
+
+	/* then the watermark moves */
+	if (!ps->seen || t > ps->max_t)
+	{
+		ps->max_t = t;
+		ps->seen = true;
+	}
+	ps->last_at = now;
+	ps->idle = false;
+	ps->dirty = true;
+	recompute_watermark(w);
+}
+
+void
+sw_engine_apply(SwEngine *e, TupleTableSlot *slot, int partition, int64 offset,
+				TimestampTz now)
+{
+	Oid			saved_user;
+	int			saved_ctx;
+
+	if (e->nwindows == 0)
+		return;
+	GetUserIdAndSecContext(&saved_user, &saved_ctx);
+	for (int i = 0; i < e->nwindows; i++)
+	{
+		SwWindow   *w = e->windows[i];
+		MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
+
+		/* user expressions run as the window's owner */
+		SetUserIdAndSecContext(w->owner, saved_ctx | SECURITY_LOCAL_USERID_CHANGE);
+		window_apply(w, slot, partition, offset, now);
+		MemoryContextSwitchTo(old);
+	}
+	SetUserIdAndSecContext(saved_user, saved_ctx);
+}
+
+/* ------------------------------------------------------------------------
+ * End of a batch: writing rows, marking final and closed rows
+ * ------------------------------------------------------------------------
+ */
+
+static void
+run_as_owner(SwWindow *w, Oid *saved_user, int *saved_ctx)
+{
+	GetUserIdAndSecContext(saved_user, saved_ctx);
+	SetUserIdAndSecContext(w->owner, *saved_ctx | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+/* Run a plan that returns the row's new ctid, and keep it. */
+static void
+exec_row_plan(SwWindow *w, SPIPlanPtr plan, Datum *values, const char *nulls,
+			  OpenRow *row)
+{
+	int			rc = SPI_execute_plan(plan, values, nulls, false, 1);
+	bool		isnull;
+
+	if ((rc != SPI_OK_INSERT_RETURNING && rc != SPI_OK_UPDATE_RETURNING) ||
+		SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("result row of window \"%s\" was changed by someone else", w->name),
+				 errdetail("Result tables are written by stream_windows only."),
+				 errhint("Drop the window with sw.drop_window and create it again.")));
+	row->tid = *DatumGetItemPointer(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 1, &isnull));
+	row->exists = true;
+}
+
+static void
+count_finality(SwWindow *w, OpenRow *row, bool final)
+{
+	if (!row->exists)
+	{
+		if (final)
+			w->final_windows++;
+		else
+			w->open_windows++;
+	}
+	else if (final && !row->is_final)
+	{
+		w->open_windows--;
+		w->final_windows++;
+	}
+	row->is_final = final;
+	w->state_dirty = true;
+}
+
+/* Combine, finalize, serialize and write one touched row. */
+static void
+write_row(SwWindow *w, OpenRow *row)
+{
+	int			nv = 1 + w->ngroup + 2 + w->naggs + 3 + w->naggs;
+	Datum	   *v = palloc(sizeof(Datum) * nv);
+	char	   *n = palloc(nv + 1);
+	bool		final = w->has_wm && w->wm >= row->end;
+	bool		closed = is_closed(w, row->end);
+	Datum	   *newstored = palloc(sizeof(Datum) * w->naggs);
+	int			j = 0;
+
+	memset(n, ' ', nv);
+	n[nv] = '\0';
+	if (row->exists)
+		v[j++] = ItemPointerGetDatum(&row->tid);
+	else
+	{
+		for (int i = 0; i < w->ngroup; i++)
+		{
+			v[j] = row->key.keys[i];
+			n[j++] = row->key.nulls[i] ? 'n' : ' ';
+		}
+		v[j++] = TimestampTzGetDatum(row->key.start);
+		v[j++] = TimestampTzGetDatum(row->end);
+	}
+	for (int i = 0; i < w->naggs; i++)
+	{
+		SwAggregate *agg = &w->aggs[i];
+		Datum		st = row->bstate[i];
+		bool		stnull = row->bnull[i];
+		bool		resnull;
+
+		if (row->exists)
+		{
+			Datum		old = sw_agg_deserialize(agg, w->actx, row->stored[i],
+												 row->stored_null[i]);
+			bool		oldnull = row->stored_null[i];
+
+			sw_agg_combine(agg, w->actx, &old, &oldnull, st, stnull);
+			st = old;
+			stnull = oldnull;
+		}
+		/* serialize first: a final function may scribble on the state */
+		newstored[i] = stnull ? (Datum) 0 : sw_agg_serialize(agg, w->actx, st, false);
+		row->bnull[i] = stnull;
+		v[j] = sw_agg_finalize(agg, w->actx, st, stnull, &resnull);
+		n[j++] = resnull ? 'n' : ' ';
+	}
+	count_finality(w, row, final);
+	row->revision += row->rev_incr;
+	v[j++] = BoolGetDatum(final);
+	v[j++] = Int32GetDatum(row->revision);
+	v[j++] = BoolGetDatum(!closed);
+	for (int i = 0; i < w->naggs; i++)
+	{
+		v[j] = newstored[i];
+		n[j++] = (closed || row->bnull[i]) ? 'n' : ' ';
+	}
+	n[j] = '\0';
+	exec_row_plan(w, row->exists ? w->plan_update : w->plan_insert, v, n, row);
+
+	/* keep the new stored states for the next batch */
+	for (int i = 0; i < w->naggs; i++)
+	{
+		SwAggregate *agg = &w->aggs[i];
+		bool		byval = agg->internal_state ? false : agg->transtypbyval;
+		int16		len = agg->internal_state ? -1 : agg->transtyplen;
+		MemoryContext old;
+
+		if (!row->stored_null[i] && !byval)
+			pfree(DatumGetPointer(row->stored[i]));
+		row->stored_null[i] = row->bnull[i];
+		old = MemoryContextSwitchTo(w->cxt);
+		row->stored[i] = row->bnull[i] ? (Datum) 0 : datumCopy(newstored[i], byval, len);
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/* Mark rows the watermark made final or closed; closed rows leave memory. */
+static void
+sweep_rows(SwWindow *w)
+{
+	HASH_SEQ_STATUS seq;
+	OpenRow    *row;
+
+	if (w->swept || !w->has_wm)
+		return;
+	hashing = w;
+	hash_seq_init(&seq, w->rows);
+	while ((row = hash_seq_search(&seq)) != NULL)
+	{
+		bool		final = w->wm >= row->end;
+		bool		closed = is_closed(w, row->end);
+		Datum		v[3];
+
+		if (!row->exists || (final == row->is_final && !closed))
+			continue;
+		v[0] = ItemPointerGetDatum(&row->tid);
+		v[1] = BoolGetDatum(final);
+		v[2] = BoolGetDatum(!closed);
+		count_finality(w, row, final);
+		exec_row_plan(w, w->plan_mark, v, "   ", row);
+		if (closed)
+			row_forget(w, row);
+	}
+	w->swept = true;
+}
+
+static void
+persist_state(SwWindow *w, TimestampTz now)
+{
+	Oid			types[8] = {INT4OID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID,
+	INT8OID, INT8OID, TIMESTAMPTZOID};
+	Datum		v[8];
+	char		n[9] = "        ";
+
+	for (LateEvent *le = w->late; le; le = le->next)
+	{
+		Oid			ltypes[5] = {TEXTOID, INT4OID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+		Datum		lv[5];
+
+		lv[0] = CStringGetTextDatum(w->name);
+		lv[1] = Int32GetDatum(le->partition);
+		lv[2] = Int64GetDatum(le->offset);
+		lv[3] = TimestampTzGetDatum(le->t);
+		lv[4] = TimestampTzGetDatum(le->wm);
+		if (SPI_execute_with_args("INSERT INTO sw.late_events (window_name, kafka_partition,"
+								  " kafka_offset, event_time, watermark) VALUES ($1, $2, $3, $4, $5)",
+								  5, ltypes, lv, NULL, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not record a late event");
+	}
+	w->late = NULL;
+
+	for (int p = 0; p < w->nparts; p++)
+	{
+		PartState  *ps = &w->parts[p];
+		Oid			ptypes[6] = {INT4OID, INT4OID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, BOOLOID};
+		Datum		pv[6];
+		char		pn[7] = "      ";
+
+		if (!ps->dirty)
+			continue;
+		pv[0] = Int32GetDatum(w->id);
+		pv[1] = Int32GetDatum(p);
+		pv[2] = Int64GetDatum(ps->start_offset);
+		pv[3] = TimestampTzGetDatum(ps->max_t);
+		pn[3] = ps->seen ? ' ' : 'n';
+		pv[4] = TimestampTzGetDatum(ps->last_at);
+		pn[4] = ps->seen ? ' ' : 'n';
+		pv[5] = BoolGetDatum(ps->idle);
+		if (SPI_execute_with_args("INSERT INTO sw.window_partition (window_id, kafka_partition,"
+								  " start_offset, max_event_time, last_event_at, idle)"
+								  " VALUES ($1, $2, $3, $4, $5, $6)"
+								  " ON CONFLICT (window_id, kafka_partition) DO UPDATE"
+								  " SET max_event_time = EXCLUDED.max_event_time,"
+								  " last_event_at = EXCLUDED.last_event_at, idle = EXCLUDED.idle",
+								  6, ptypes, pv, pn, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not record window partition state");
+		ps->dirty = false;
+	}
+
+	if (!w->state_dirty)
+		return;
+	v[0] = Int32GetDatum(w->id);
+	v[1] = TimestampTzGetDatum(w->wm);
+	n[1] = w->has_wm ? ' ' : 'n';
+	v[2] = Int64GetDatum(w->open_windows);
+	v[3] = Int64GetDatum(w->final_windows);
+	v[4] = Int64GetDatum(w->late_merged);
+	v[5] = Int64GetDatum(w->late_dropped);
+	v[6] = Int64GetDatum(w->null_skipped);
+	v[7] = TimestampTzGetDatum(now);
+	if (SPI_execute_with_args("UPDATE sw.window_state SET watermark = $2, open_windows = $3,"
+							  " final_windows = $4, late_merged = $5, late_dropped = $6,"
+							  " null_time_skipped = $7, updated_at = $8 WHERE window_id = $1",
+							  8, types, v, n, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not record window state");
+	w->state_dirty = false;
+}
+
+static void
+window_end_batch(SwWindow *w, TimestampTz now)
+{
+	Oid			saved_user;
+	int			saved_ctx;
+	MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	run_as_owner(w, &saved_user, &saved_ctx);
+	for (OpenRow *row = w->touched; row; row = row->next_touched)
+	{
+		write_row(w, row);
+		row->touched = false;
+	}
+	for (OpenRow *row = w->touched, *next; row; row = next)
+	{
+		next = row->next_touched;
+		if (is_closed(w, row->end))
+			row_forget(w, row);
+	}
+	w->touched = NULL;
+	sweep_rows(w);
+	SetUserIdAndSecContext(saved_user, saved_ctx);
+
+	catalog_begin_superuser();
+	persist_state(w, now);
+	catalog_end_superuser();
+	SPI_finish();
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(w->batch_cxt);
+}
+
+void
+sw_engine_end_batch(SwEngine *e, TimestampTz now)
+{
+	for (int i = 0; i < e->nwindows; i++)
+		window_end_batch(e->windows[i], now);
+}
+
+/* ------------------------------------------------------------------------
+ * Between batches: idle partitions, sw.advance_watermark
+ * ------------------------------------------------------------------------
+ */
+
+void
+sw_engine_tick(SwEngine *e, TimestampTz now)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		v[1] = {Int32GetDatum(e->source_id)};
+
+	if (e->nwindows == 0)
+		return;
+	catalog_begin_superuser();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT st.window_id, st.requested_watermark"
+							  "  FROM sw.window_state st JOIN sw.window w ON w.id = st.window_id"
+							  " WHERE w.source_id = $1 AND st.requested_watermark IS NOT NULL",
+							  1, types, v, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read requested watermarks");
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+		int			id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
+		TimestampTz req = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull));
+
+		for (int i = 0; i < e->nwindows; i++)
+		{
+			SwWindow   *w = e->windows[i];
+
+			if (w->id == id && (!w->has_wm || req > w->wm))
+			{
+				w->wm = req;
+				w->has_wm = true;
+				w->state_dirty = true;
+				w->swept = false;
+			}
+		}
+	}
+	SPI_finish();
+	catalog_end_superuser();
+
+	for (int i = 0; i < e->nwindows; i++)
+	{
+		SwWindow   *w = e->windows[i];
+
+		if (w->idle_timeout > 0)
+		{
+			bool		changed = false;
+
+			for (int p = 0; p < w->nparts; p++)
+			{
+				PartState  *ps = &w->parts[p];
+
+				if (ps->seen && !ps->idle &&
+					now - ps->last_at > w->idle_timeout)
+				{
+					ps->idle = true;
+					ps->dirty = true;
+					changed = true;
+				}
+			}
+			if (changed)
+			{
+				recompute_watermark(w);
+				w->state_dirty = true;
+			}
+		}
+		if (!w->swept || w->state_dirty)
+			window_end_batch(w, now);
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Loading the windows of a source
+ * ------------------------------------------------------------------------
+ */
+
+static char *
+spi_string(int row, int col)
+{
+	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+}
+
+static int64
+spi_int64_or(int row, int col, int64 dflt, bool *isnull)
+{
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, isnull);
+
+	return *isnull ? dflt : DatumGetInt64(d);
+}
+
+static char *
+column_list(SwWindow *w, List *group_names, List *agg_names, bool with_keys)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	if (with_keys)
+	{
+		foreach(lc, group_names)
+			appendStringInfo(&buf, "%s, ", quote_identifier(strVal(lfirst(lc))));
+		appendStringInfoString(&buf, "window_start, window_end, ");
+	}
+	foreach(lc, agg_names)
+		appendStringInfo(&buf, "%s, ", quote_identifier(strVal(lfirst(lc))));
+	appendStringInfoString(&buf, "is_final, revision, _sw_open");
+	for (int i = 0; i < w->naggs; i++)
+		appendStringInfo(&buf, ", _sw_state_%d", i + 1);
+	return buf.data;
+}
+
+static SPIPlanPtr
+keep_plan(const char *sql, int nargs, Oid *types)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+	if (plan == NULL)
+		elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "could not keep plan");
+	return plan;
+}
+
+static void
+prepare_plans(SwWindow *w, SwDefinition *def)
+{
+	int			nv = w->ngroup + 2 + w->naggs + 3 + w->naggs;
+	Oid		   *types = palloc(sizeof(Oid) * (nv + 1));
+	StringInfoData sql;
+	ListCell   *lc;
+	int			j = 0;
+
+	/* INSERT ... RETURNING ctid */
+	foreach(lc, def->group_exprs)
+		types[j++] = exprType(lfirst(lc));
+	types[j++] = TIMESTAMPTZOID;
+	types[j++] = TIMESTAMPTZOID;
+	for (int i = 0; i < w->naggs; i++)
+		types[j++] = w->aggs[i].resulttype;
+	types[j++] = BOOLOID;
+	types[j++] = INT4OID;
+	types[j++] = BOOLOID;
+	for (int i = 0; i < w->naggs; i++)
+		types[j++] = w->aggs[i].storetype;
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "INSERT INTO %s (%s) VALUES (", w->result_sql,
+					 column_list(w, def->group_names, def->agg_names, true));
+	for (int i = 1; i <= nv; i++)
+		appendStringInfo(&sql, "%s$%d", i > 1 ? ", " : "", i);
+	appendStringInfoString(&sql, ") RETURNING ctid");
+	w->plan_insert = keep_plan(sql.data, nv, types);
+
+	/* UPDATE ... WHERE ctid = $1 RETURNING ctid */
+	j = 0;
+	types[j++] = TIDOID;
+	for (int i = 0; i < w->naggs; i++)
+		types[j++] = w->aggs[i].resulttype;
+	types[j++] = BOOLOID;
+	types[j++] = INT4OID;
+	types[j++] = BOOLOID;
+	for (int i = 0; i < w->naggs; i++)
+		types[j++] = w->aggs[i].storetype;
+	resetStringInfo(&sql);
+	appendStringInfo(&sql, "UPDATE %s SET ", w->result_sql);
+	j = 2;
+	foreach(lc, def->agg_names)
+		appendStringInfo(&sql, "%s = $%d, ", quote_identifier(strVal(lfirst(lc))), j++);
+	appendStringInfo(&sql, "is_final = $%d, revision = $%d, _sw_open = $%d", j, j + 1, j + 2);
+	j += 3;
+	for (int i = 0; i < w->naggs; i++)
+		appendStringInfo(&sql, ", _sw_state_%d = $%d", i + 1, j++);
+	appendStringInfoString(&sql, " WHERE ctid = $1 RETURNING ctid");
+	w->plan_update = keep_plan(sql.data, j - 1, types);
+
+	/* marking final / closed */
+	types[0] = TIDOID;
+	types[1] = BOOLOID;
+	types[2] = BOOLOID;
+	resetStringInfo(&sql);
+	appendStringInfo(&sql, "UPDATE %s SET is_final = $2, _sw_open = $3", w->result_sql);
+	for (int i = 0; i < w->naggs; i++)
+		appendStringInfo(&sql, ", _sw_state_%d = CASE WHEN $3 THEN _sw_state_%d END", i + 1, i + 1);
+	appendStringInfoString(&sql, " WHERE ctid = $1 RETURNING ctid");
+	w->plan_mark = keep_plan(sql.data, 3, types);
+}
+
+/* The rows that are not closed yet, back into memory. */
+static void
+load_open_rows(SwWindow *w, SwDefinition *def)
+{
+	StringInfoData sql;
+	ListCell   *lc;
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT ctid, window_start, window_end, is_final, revision");
+	foreach(lc, def->group_names)
+		appendStringInfo(&sql, ", %s", quote_identifier(strVal(lfirst(lc))));
+	for (int i = 0; i < w->naggs; i++)
+		appendStringInfo(&sql, ", _sw_state_%d", i + 1);
+	appendStringInfo(&sql, " FROM %s WHERE _sw_open", w->result_sql);
+	if (SPI_execute(sql.data, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read open rows of window \"%s\"", w->name);
+
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		TimestampTz start = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull));
+		TimestampTz end = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3, &isnull));
+		OpenRow    *row;
+
+		for (int i = 0; i < w->ngroup; i++)
+			w->keybuf[i] = SPI_getbinval(tup, desc, 6 + i, &w->keynulls[i]);
+		row = row_lookup(w, start, end, w->keybuf, w->keynulls);
+		row->exists = true;
+		row->tid = *DatumGetItemPointer(SPI_getbinval(tup, desc, 1, &isnull));
+		row->is_final = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+		row->revision = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
+		for (int i = 0; i < w->naggs; i++)
+		{
+			SwAggregate *agg = &w->aggs[i];
+			Datum		d = SPI_getbinval(tup, desc, 6 + w->ngroup + i, &row->stored_null[i]);
+			MemoryContext old = MemoryContextSwitchTo(w->cxt);
+
+			row->stored[i] = row->stored_null[i] ? (Datum) 0 :
+				datumCopy(d, agg->internal_state ? false : agg->transtypbyval,
+						  agg->internal_state ? -1 : agg->transtyplen);
+			MemoryContextSwitchTo(old);
+		}
+	}
+}
+
+static void
+load_partitions(SwWindow *w)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		v[1] = {Int32GetDatum(w->id)};
+
+	if (SPI_execute_with_args("SELECT kafka_partition, start_offset, max_event_time,"
+							  " last_event_at, idle FROM sw.window_partition WHERE window_id = $1",
+							  1, types, v, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read window partitions");
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int			p = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		PartState  *ps;
+
+		ensure_partition(w, p);
+		ps = &w->parts[p];
+		ps->start_offset = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+		ps->max_t = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3, &isnull));
+		ps->seen = !isnull;
+		ps->last_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 4, &isnull));
+		ps->idle = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+	}
+}
+
+/* Build one window from its catalog row (row r of the current SPI result). */
+static SwWindow *
+build_window(int r, MemoryContext cxt)
+{
+	SwWindow   *w = MemoryContextAllocZero(cxt, sizeof(SwWindow));
+	MemoryContext old;
+	SwDefinition *def;
+	HASHCTL		ctl;
+	bool		isnull;
+	Oid			result;
+	char	   *kind;
+	int			i;
+	ListCell   *lc;
+
+	w->cxt = AllocSetContextCreate(cxt, "stream_windows window", ALLOCSET_DEFAULT_SIZES);
+	w->batch_cxt = AllocSetContextCreate(cxt, "stream_windows window batch",
+										 ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(w->cxt);
+	w->id = atoi(spi_string(r, 1));
+	w->name = pstrdup(spi_string(r, 2));
+	result = (Oid) strtoul(spi_string(r, 3), NULL, 10);
+	w->result_sql = quote_qualified_identifier(get_namespace_name(get_rel_namespace(result)),
+											   get_rel_name(result));
+	w->owner = (Oid) strtoul(spi_string(r, 4), NULL, 10);
+	kind = spi_string(r, 5);
+	w->kind = strcmp(kind, "sliding") == 0 ? SW_KIND_SLIDING : SW_KIND_TUMBLING;
+	w->size = spi_int64_or(r, 6, 0, &isnull);
+	w->slide = spi_int64_or(r, 7, w->size, &isnull);
+	if (w->kind == SW_KIND_TUMBLING)
+		w->slide = w->size;
+	w->origin = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 8, &isnull));
+	w->delay = spi_int64_or(r, 9, 0, &isnull);
+	w->lateness = spi_int64_or(r, 10, 0, &isnull);
+	w->idle_timeout = spi_int64_or(r, 11, 0, &isnull);
+	def = sw_definition_from_string(spi_string(r, 12));
+	w->wm = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 13, &isnull));
+	w->has_wm = !isnull;
+	w->open_windows = spi_int64_or(r, 14, 0, &isnull);
+	w->final_windows = spi_int64_or(r, 15, 0, &isnull);
+	w->late_merged = spi_int64_or(r, 16, 0, &isnull);
+	w->late_dropped = spi_int64_or(r, 17, 0, &isnull);
+	w->null_skipped = spi_int64_or(r, 18, 0, &isnull);
+	w->swept = true;
+
+	/* expressions: initialized as the owner, whose EXECUTE rights count */
+	w->estate = CreateExecutorState();
+	w->econtext = CreateExprContext(w->estate);
+	w->event_time = ExecInitExpr((Expr *) def->event_time, NULL);
+	w->filter = def->filter ? ExecInitExpr((Expr *) def->filter, NULL) : NULL;
+	w->ngroup = list_length(def->group_exprs);
+	w->group = palloc(sizeof(ExprState *) * Max(w->ngroup, 1));
+	w->gtype = palloc(sizeof(TypeCacheEntry *) * Max(w->ngroup, 1));
+	w->gcoll = palloc(sizeof(Oid) * Max(w->ngroup, 1));
+	w->keybuf = palloc(sizeof(Datum) * Max(w->ngroup, 1));
+	w->keynulls = palloc(sizeof(bool) * Max(w->ngroup, 1));
+	i = 0;
+	foreach(lc, def->group_exprs)
+	{
+		Node	   *e = lfirst(lc);
+
+		w->group[i] = ExecInitExpr((Expr *) e, NULL);
+		w->gtype[i] = lookup_type_cache(exprType(e),
+										TYPECACHE_HASH_PROC_FINFO | TYPECACHE_EQ_OPR_FINFO);
+		w->gcoll[i] = exprCollation(e);
+		i++;
+	}
+	w->naggs = list_length(def->aggs);
+	w->aggs = palloc0(sizeof(SwAggregate) * w->naggs);
+	w->actx = sw_agg_context_create(w->batch_cxt);
+	i = 0;
+	foreach(lc, def->aggs)
+		sw_agg_prepare(&w->aggs[i++], lfirst_node(Aggref, lc), w->actx, w->estate);
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(OpenRowKey);
+	ctl.entrysize = sizeof(OpenRow);
+	ctl.hash = row_hash;
+	ctl.match = row_match;
+	ctl.hcxt = w->cxt;
+	w->rows = hash_create("stream_windows open rows", 256, &ctl,
+						  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	w->parts = palloc0(sizeof(PartState));
+	w->nparts = 0;
+
+	load_partitions(w);
+	{
+		Oid			saved_user;
+		int			saved_ctx;
+
+		run_as_owner(w, &saved_user, &saved_ctx);
+		prepare_plans(w, def);
+		load_open_rows(w, def);
+		SetUserIdAndSecContext(saved_user, saved_ctx);
+	}
+	MemoryContextSwitchTo(old);
+	return w;
+}
+
+SwEngine *
+sw_engine_load(int source_id, int only_window, TupleDesc staging_desc, MemoryContext cxt)
+{
+	SwEngine   *e = MemoryContextAllocZero(cxt, sizeof(SwEngine));
+	Oid			types[2] = {INT4OID, INT4OID};
+	Datum		v[2] = {Int32GetDatum(source_id), Int32GetDatum(only_window)};
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	int			n;
+
+	e->source_id = source_id;
+	catalog_begin_superuser();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT w.id, w.name, w.result, w.owner, w.kind,"
+							  " (extract(epoch FROM w.size) * 1000000)::bigint,"
+							  " (extract(epoch FROM w.slide) * 1000000)::bigint,"
+							  " w.origin,"
+							  " (extract(epoch FROM w.watermark_delay) * 1000000)::bigint,"
+							  " (extract(epoch FROM w.allowed_lateness) * 1000000)::bigint,"
+							  " (extract(epoch FROM w.idle_timeout) * 1000000)::bigint,"
+							  " w.definition, st.watermark, st.open_windows, st.final_windows,"
+							  " st.late_merged, st.late_dropped, st.null_time_skipped"
+							  "  FROM sw.window w JOIN sw.window_state st ON st.window_id = w.id"
+							  " WHERE w.source_id = $1 AND ($2 = 0 OR w.id = $2) ORDER BY w.id",
+							  2, types, v, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the windows of source %d", source_id);
+	n = (int) SPI_processed;
+	e->windows = MemoryContextAllocZero(cxt, sizeof(SwWindow *) * Max(n, 1));
+	{
+		SPITupleTable *windows = SPI_tuptable;
+
+		for (int r = 0; r < n; r++)
+		{
+			SPI_tuptable = windows;
+			e->windows[e->nwindows++] = build_window(r, cxt);
+			/* a backfill applies what was staged before the window existed */
+			if (only_window != 0)
+				for (int p = 0; p < e->windows[r]->nparts; p++)
+					e->windows[r]->parts[p].start_offset = 0;
+		}
+	}
+	SPI_finish();
+	catalog_end_superuser();
+	MemoryContextSwitchTo(old);
+	return e;
+}
+
+bool
+sw_engine_empty(SwEngine *e)
+{
+	return e == NULL || e->nwindows == 0;
+}
+
+int
+sw_engine_version(SwEngine *e)
+{
+	return e->version;
+}
+
+int
+sw_windows_version_lock(int source_id)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		v[1] = {Int32GetDatum(source_id)};
+	bool		isnull;
+	int			version = -1;
+
+	catalog_begin_superuser();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT windows_version FROM sw.source WHERE id = $1 FOR SHARE",
+							  1, types, v, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read sw.source");
+	if (SPI_processed == 1)
+		version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	catalog_end_superuser();
+	return version;
+}
