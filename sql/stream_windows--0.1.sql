@@ -183,7 +183,7 @@ AS $$
 			THEN options
 		ELSE (SELECT coalesce(jsonb_object_agg(key,
 				CASE WHEN key ILIKE '%password%' OR key ILIKE '%secret%'
-						  OR key LIKE 'ssl.key.%'
+						  OR key LIKE 'ssl.key.%' OR key ILIKE '%oauthbearer%'
 					 THEN '"********"'::jsonb ELSE value END), '{}'::jsonb)
 			  FROM jsonb_each(options))
 	END

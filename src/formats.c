@@ -58,6 +58,8 @@
  */
 #include "postgres.h"
 
+#include "utils/jsonb.h"
+
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tupdesc.h"
@@ -1038,9 +1040,17 @@ formats_parse(SwFormat *fmt, const char *payload, size_t len,
 			case SW_FORMAT_JSON:
 				if (fmt->raw_jsonb)
 				{
+					Datum		doc;
+
 					fmt->cur_col = 0;
-					values[fmt->cols[0].attidx] =
-						formats_input(fmt, &fmt->cols[0], payload, (int) len);
+					doc = formats_input(fmt, &fmt->cols[0], payload, (int) len);
+					/* a source reads JSON objects, in this mode too */
+					if (!JB_ROOT_IS_OBJECT(DatumGetJsonbP(doc)) ||
+						JB_ROOT_IS_SCALAR(DatumGetJsonbP(doc)))
+						ereport(ERROR,
+								(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+								 errmsg("payload is not a JSON object")));
+					values[fmt->cols[0].attidx] = doc;
 					nulls[fmt->cols[0].attidx] = false;
 				}
 				else

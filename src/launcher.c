@@ -162,7 +162,9 @@ schedule_restart(LaunchedWorker *lw)
 		return;					/* never started, or already scheduled */
 	pfree(lw->handle);
 	lw->handle = NULL;
-	if (TimestampDifferenceExceeds(lw->started_at, now, QUICK_FAILURE_MS))
+	if (sw_slot_take_clean_exit(lw->source_id))
+		lw->delay_ms = 0;		/* stopped on request: start again at once */
+	else if (TimestampDifferenceExceeds(lw->started_at, now, QUICK_FAILURE_MS))
 		lw->delay_ms = sw_restart_delay_ms;
 	else
 		lw->delay_ms = Min(Max(lw->delay_ms * 2, sw_restart_delay_ms),
@@ -212,6 +214,14 @@ reconcile(List *sources)
 		{
 			if (worker_running(lw))
 				TerminateBackgroundWorker(lw->handle);
+			else if (lw->handle)
+			{
+				/* resuming starts at once, whatever came before */
+				pfree(lw->handle);
+				lw->handle = NULL;
+				lw->delay_ms = 0;
+				lw->next_start = 0;
+			}
 			continue;
 		}
 		if (worker_running(lw))

@@ -152,6 +152,28 @@ sw_slot_pid(int source_id)
 	return pid;
 }
 
+bool
+sw_slot_take_clean_exit(int source_id)
+{
+	bool		clean = false;
+
+	if (sw_shared == NULL)
+		return false;
+	for (int i = 0; i < sw_shared->nslots; i++)
+	{
+		SwWorkerSlot *slot = &sw_shared->slots[i];
+
+		SpinLockAcquire(&slot->mutex);
+		if (slot->source_id == source_id)
+		{
+			clean = slot->clean_exit;
+			slot->clean_exit = false;
+		}
+		SpinLockRelease(&slot->mutex);
+	}
+	return clean;
+}
+
 void
 sw_slot_set_state(SwWorkerSlot *slot, SwWorkerState state, const char *error)
 {

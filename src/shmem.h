@@ -33,6 +33,7 @@ typedef struct SwWorkerSlot
 	int			source_id;		/* 0: free */
 	pid_t		pid;			/* 0: no worker running */
 	SwWorkerState state;
+	bool		clean_exit;		/* the last worker stopped on request */
 	int64		messages;
 	int64		bytes;
 	TimestampTz last_message_at;	/* 0: none yet */
@@ -62,5 +63,7 @@ extern pid_t sw_slot_pid(int source_id);
 extern void sw_slot_set_state(SwWorkerSlot *slot, SwWorkerState state,
 							  const char *error);
 extern void sw_wake_launcher(void);
+/* did the source's last worker stop on request (not fail)? clears the flag */
+extern bool sw_slot_take_clean_exit(int source_id);
 
 #endif							/* SW_SHMEM_H */

@@ -24,6 +24,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "parser/parse_type.h"
 #include "parser/parser.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -31,6 +32,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/regproc.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include <signal.h>
@@ -334,12 +336,79 @@ check_columns(const char *columns)
 				 errdetail("columns lists the staging table's columns after the four Kafka columns."),
 				 errhint("For example columns => 'url text, ip inet, event_time timestamptz'.")));
 	foreach(lc, create->tableElts)
-		if (!IsA(lfirst(lc), ColumnDef))
+	{
+		ColumnDef  *col = (ColumnDef *) lfirst(lc);
+		int32		typmod;
+		Type		typ;
+		ListCell   *lc2;
+
+		if (!IsA(col, ColumnDef))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("columns may only define columns"),
 					 errdetail("Table constraints and LIKE clauses are not allowed in a staging table."),
 					 errhint("Add indexes to the staging table once sw.create_source has created it.")));
+		if (col->constraints != NIL || col->raw_default != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("column \"%s\" of a staging table cannot have constraints or defaults",
+							col->colname),
+					 errdetail("Ingest writes staging rows directly; constraints and defaults would not be applied."),
+					 errhint("Give only names and types, for example columns => 'url text, ms int'.")));
+		if (strncmp(col->colname, "kafka_", 6) == 0 &&
+			(strcmp(col->colname, "kafka_partition") == 0 || strcmp(col->colname, "kafka_offset") == 0 ||
+			 strcmp(col->colname, "kafka_timestamp") == 0 || strcmp(col->colname, "kafka_key") == 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_COLUMN),
+					 errmsg("column name \"%s\" is reserved in a staging table", col->colname),
+					 errdetail("Every staging table starts with kafka_partition, kafka_offset, kafka_timestamp and kafka_key."),
+					 errhint("Name the column differently.")));
+		foreach(lc2, create->tableElts)
+			if (lc2 != lc && IsA(lfirst(lc2), ColumnDef) &&
+				strcmp(((ColumnDef *) lfirst(lc2))->colname, col->colname) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_COLUMN),
+						 errmsg("column \"%s\" appears more than once in columns", col->colname),
+						 errdetail("Each field of a message goes to one column."),
+						 errhint("Give every column a distinct name.")));
+		typ = LookupTypeName(NULL, col->typeName, &typmod, true);
+		if (typ != NULL)
+			ReleaseSysCache(typ);
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("type \"%s\" of column \"%s\" does not exist",
+							TypeNameToString(col->typeName), col->colname),
+					 errdetail("Staging columns take the types of the database."),
+					 errhint("Check the spelling, or create the type first.")));
+	}
+}
+
+/* The staging table must be new, in a schema that exists and the caller may create in. */
+static void
+check_staging_name(RangeVar *rv)
+{
+	Oid			nsp = get_namespace_oid(rv->schemaname, true);
+
+	if (!OidIsValid(nsp))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_SCHEMA),
+				 errmsg("schema \"%s\" does not exist", rv->schemaname),
+				 errdetail("The staging table \"%s\" would be created in it.", rv->relname),
+				 errhint("Create the schema first, or name another one.")));
+	if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to create a staging table in schema \"%s\"", rv->schemaname),
+				 errdetail("The staging table is created, and owned, by the user who creates the source."),
+				 errhint("Ask the schema's owner to GRANT CREATE ON SCHEMA %s TO %s.",
+						 quote_identifier(rv->schemaname), GetUserNameFromId(GetUserId(), false))));
+	if (OidIsValid(get_relname_relid(rv->relname, nsp)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("relation \"%s.%s\" already exists", rv->schemaname, rv->relname),
+				 errdetail("sw.create_source creates the staging table itself."),
+				 errhint("Choose another name, or drop the existing table first.")));
 }
 
 /* The user columns of the staging table, by format. */
@@ -491,8 +560,9 @@ sw_create_source(PG_FUNCTION_ARGS)
 	kafka_check_options(brokers, &opts);
 	names = stringToQualifiedNameList(name);
 	rv = makeRangeVarFromNameList(names);
-	if (rv->relpersistence == RELPERSISTENCE_TEMP || rv->schemaname == NULL)
+	if (rv->schemaname == NULL)
 		rv->schemaname = get_namespace_name(RangeVarGetCreationNamespace(rv));
+	check_staging_name(rv);
 
 	/* the staging table, as the caller */
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -580,6 +650,84 @@ sw_resume_source(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* The windows of a source, read as the superuser. */
+static void
+windows_of(SourceRef ref, List **ids, List **results, List **names)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		values[1] = {Int32GetDatum(ref.id)};
+	MemoryContext caller = CurrentMemoryContext;
+
+	*ids = *results = *names = NIL;
+	catalog_begin_superuser();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT id, result, name FROM sw.window WHERE source_id = $1 ORDER BY id",
+							  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read sw.window");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		MemoryContext old = MemoryContextSwitchTo(caller);
+
+		*ids = lappend_int(*ids, DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull)));
+		*results = lappend_oid(*results, DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull)));
+		*names = lappend(*names, pstrdup(SPI_getvalue(tup, desc, 3)));
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	catalog_end_superuser();
+}
+
+/* ERROR when windows depend on the source; action is "drop" or "reset". */
+static void
+refuse_if_windows(SourceRef ref, const char *action)
+{
+	List	   *ids,
+			   *results,
+			   *names;
+	ListCell   *lc;
+	StringInfoData list;
+
+	windows_of(ref, &ids, &results, &names);
+	if (ids == NIL)
+		return;
+	initStringInfo(&list);
+	foreach(lc, names)
+		appendStringInfo(&list, "%s%s", list.len ? ", " : "", (char *) lfirst(lc));
+	ereport(ERROR,
+			(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+			 errmsg("cannot %s source \"%s\" because windows depend on it", action, ref.name),
+			 errdetail("Windows of this source: %s.", list.data),
+			 strcmp(action, "drop") == 0 ?
+			 errhint("Drop them first with sw.drop_window, or use sw.drop_source('%s', cascade => true).",
+					 ref.name) :
+			 errhint("Drop them first with sw.drop_window: replaying the topic would apply its events to them twice.")));
+}
+
+/* The windows of a source: dropped with cascade, an error without. */
+static void
+drop_windows_of(SourceRef ref, bool cascade)
+{
+	List	   *ids,
+			   *results,
+			   *names;
+	ListCell   *a,
+			   *b,
+			   *c;
+
+	if (!cascade)
+	{
+		refuse_if_windows(ref, "drop");
+		return;
+	}
+	windows_of(ref, &ids, &results, &names);
+	forthree(a, ids, b, results, c, names)
+		sw_drop_window_by_id(lfirst_int(a), ref.id, lfirst_oid(b), lfirst(c));
+}
+
 /*
  * sw.reset_source(name, start_from): forget the stored offsets and start
  * again from start_from.  The staged rows no longer match any offsets, so
@@ -599,6 +747,7 @@ sw_reset_source(PG_FUNCTION_ARGS)
 	start_from = required_text(fcinfo, 1, "start_from");
 	check_start_from(start_from);
 	ref = lookup_source(name);
+	refuse_if_windows(ref, "reset");
 
 	values[0] = Int32GetDatum(ref.id);
 	values[1] = CStringGetTextDatum(start_from);
@@ -606,6 +755,10 @@ sw_reset_source(PG_FUNCTION_ARGS)
 					  2, types, values, SPI_OK_UPDATE);
 	exec_as_superuser("DELETE FROM sw.source_offset WHERE source_id = $1",
 					  1, types, values, SPI_OK_DELETE);
+	/* the messages are read again: their dead letters will be recorded again */
+	values[1] = CStringGetTextDatum(ref.name);
+	exec_as_superuser("DELETE FROM sw.dead_letters WHERE source_name = $2",
+					  2, types, values, SPI_OK_DELETE);
 	if (get_rel_name(ref.staging) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
@@ -618,57 +771,6 @@ sw_reset_source(PG_FUNCTION_ARGS)
 					  0, NULL, NULL, SPI_OK_UTILITY);
 	at_commit(ref.id, true, false);
 	PG_RETURN_VOID();
-}
-
-/* The windows of a source: dropped with cascade, an error without. */
-static void
-drop_windows_of(SourceRef ref, bool cascade)
-{
-	Oid			types[1] = {INT4OID};
-	Datum		values[1] = {Int32GetDatum(ref.id)};
-	MemoryContext caller = CurrentMemoryContext;
-	List	   *ids = NIL,
-			   *results = NIL,
-			   *names = NIL;
-	ListCell   *a,
-			   *b,
-			   *c;
-	StringInfoData list;
-
-	catalog_begin_superuser();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT id, result, name FROM sw.window WHERE source_id = $1 ORDER BY id",
-							  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read sw.window");
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		MemoryContext old = MemoryContextSwitchTo(caller);
-
-		ids = lappend_int(ids, DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)));
-		results = lappend_oid(results, DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull)));
-		names = lappend(names, pstrdup(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3)));
-		MemoryContextSwitchTo(old);
-	}
-	SPI_finish();
-	catalog_end_superuser();
-	if (ids == NIL)
-		return;
-	if (!cascade)
-	{
-		initStringInfo(&list);
-		foreach(c, names)
-			appendStringInfo(&list, "%s%s", list.len ? ", " : "", (char *) lfirst(c));
-		ereport(ERROR,
-				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
-				 errmsg("cannot drop source \"%s\" because windows depend on it", ref.name),
-				 errdetail("Windows of this source: %s.", list.data),
-				 errhint("Drop them first with sw.drop_window, or use sw.drop_source('%s', cascade => true).",
-						 ref.name)));
-	}
-	forthree(a, ids, b, results, c, names)
-		sw_drop_window_by_id(lfirst_int(a), ref.id, lfirst_oid(b), lfirst(c));
 }
 
 /* sw.drop_source(name, cascade): the source, its staging table and dead letters */

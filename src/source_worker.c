@@ -99,6 +99,7 @@ typedef struct SourceWorker
 	TimestampTz last_retention;
 	TimestampTz last_status;
 	TimestampTz last_tick;
+	TimestampTz last_metadata;
 	SwEngine   *engine;			/* the source's windows */
 	int			windows_version;
 	MemoryContext engine_cxt;
@@ -201,9 +202,8 @@ wait_for_partitions(SourceWorker *w)
 
 /* The absolute offset where a partition new to this source starts. */
 static int64
-resolve_start(SourceWorker *w, int partition)
+resolve_start(SourceWorker *w, int partition, const char *start)
 {
-	const char *start = w->def->start_from;
 	char	   *error = NULL;
 	int64		low,
 				high,
@@ -247,18 +247,26 @@ load_offsets(SourceWorker *w)
 	int64	   *staged_max = palloc(sizeof(int64) * n);
 	int64	   *fresh = palloc(sizeof(int64) * n);
 	bool		any_fresh = false;
+	bool		known = false;
 
 	begin_xact("loading offsets");
 	catalog_load_offsets(w->def->id, n, next, staged_from);
 	commit_xact();
 
-	/* partitions new to this source: resolve start_from outside a transaction */
+	/*
+	 * Partitions new to this source: start_from, resolved outside a
+	 * transaction.  A partition added to the topic later starts at its
+	 * earliest offset, so that nothing in it is skipped.
+	 */
+	for (int p = 0; p < n; p++)
+		if (next[p] >= 0)
+			known = true;
 	for (int p = 0; p < n; p++)
 	{
 		fresh[p] = -1;
 		if (next[p] < 0)
 		{
-			fresh[p] = resolve_start(w, p);
+			fresh[p] = resolve_start(w, p, known ? "earliest" : w->def->start_from);
 			any_fresh = true;
 		}
 	}
@@ -389,6 +397,41 @@ refresh_windows(SourceWorker *w)
 	w->windows_version = version;
 	elog(DEBUG1, "stream_windows source \"%s\": windows loaded (version %d)",
 		 w->def->name, version);
+}
+
+/*
+ * Every few seconds ask the broker for the topic's metadata: a broker that
+ * answers again ends the "error" state, and partitions added to the topic
+ * make the worker start over (cleanly: the launcher starts it again at
+ * once) to consume them too.
+ */
+static void
+check_metadata(SourceWorker *w, TimestampTz now)
+{
+	int			count;
+	char	   *error;
+
+	if (!TimestampDifferenceExceeds(w->last_metadata, now,
+									w->broker_error ? 2000 : 10000))
+		return;
+	w->last_metadata = now;
+	if (!kafka_partition_count(w->kafka, 1000, &count, &error))
+	{
+		set_broker_error(w, error);
+		return;
+	}
+	if (w->broker_error)
+	{
+		w->broker_error = NULL;
+		set_running_state(w);
+	}
+	if (count > w->npartitions)
+	{
+		ereport(LOG,
+				(errmsg("stream_windows source \"%s\": topic \"%s\" has %d partitions now, was %d; restarting to consume them",
+						w->def->name, w->def->topic, count, w->npartitions)));
+		proc_exit(0);
+	}
 }
 
 /* At least once a second: idle partitions and requested watermarks. */
@@ -693,6 +736,7 @@ run(SourceWorker *w, int source_id)
 		apply_retention(w, now);
 		publish_status(w, now);
 		tick_windows(w, now);
+		check_metadata(w, now);
 		if (n < max)
 			worker_wait(w, 1000);
 		else
@@ -707,6 +751,7 @@ release_slot(int code, Datum arg)
 	{
 		SpinLockAcquire(&my_slot->mutex);
 		my_slot->pid = 0;
+		my_slot->clean_exit = (code == 0);
 		SpinLockRelease(&my_slot->mutex);
 	}
 }
