@@ -452,23 +452,28 @@ window_apply(SwWindow *w, TupleTableSlot *slot, int partition, int64 offset,
 	PartState  *ps;
 	bool		isnull;
 	TimestampTz t;
+	MemoryContext old;
 
 	ensure_partition(w, partition);
 	ps = &w->parts[partition];
 	if (offset < ps->start_offset)
 		return;
+	/* expressions and transition calls leave their garbage per event */
+	old = MemoryContextSwitchTo(ec->ecxt_per_tuple_memory);
 	ec->ecxt_scantuple = slot;
 	t = DatumGetTimestampTz(ExecEvalExpr(w->event_time, ec, &isnull));
 	if (isnull || TIMESTAMP_NOT_FINITE(t))
 	{
 		w->null_skipped++;
 		w->state_dirty = true;
+		MemoryContextSwitchTo(old);
 		ResetExprContext(ec);
 		return;
 	}
 	if (w->filter == NULL ||
 		(DatumGetBool(ExecEvalExpr(w->filter, ec, &isnull)) && !isnull))
 		assign_windows(w, t, partition, offset);
+	MemoryContextSwitchTo(old);
 	ResetExprContext(ec);
 
 	/* then the watermark moves */
