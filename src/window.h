@@ -28,8 +28,11 @@ typedef struct SwDefinition
 	Node	   *filter;			/* boolean expression, or NULL */
 	List	   *group_exprs;
 	List	   *group_names;	/* String nodes */
-	List	   *aggs;			/* Aggref nodes */
-	List	   *agg_names;		/* String nodes */
+	List	   *aggs;			/* Aggref nodes, each computed once */
+	List	   *outputs;		/* result columns: expressions over the
+								 * aggregates, each Aggref replaced by a
+								 * PARAM_EXEC Param numbered like aggs */
+	List	   *agg_names;		/* String nodes, one per output */
 } SwDefinition;
 
 extern char *sw_definition_to_string(SwDefinition *def);

@@ -297,7 +297,7 @@ analyze_fragment(Oid staging, const char *what, const char *text,
 }
 
 static List *
-planned_exprs(List *tlist, List **names, bool want_aggs, const char *what, const char *text)
+planned_exprs(List *tlist, List **names, const char *what, const char *text)
 {
 	List	   *exprs = NIL;
 	ListCell   *lc;
@@ -306,17 +306,70 @@ planned_exprs(List *tlist, List **names, bool want_aggs, const char *what, const
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
-		if (want_aggs && !IsA(tle->expr, Aggref))
-			bad_fragment(what, text, "Each item must be one aggregate call, such as count(*) or avg(ms).");
-		if (!want_aggs && contain_agg_clause((Node *) tle->expr))
+		if (contain_agg_clause((Node *) tle->expr))
 			bad_fragment(what, text, "Aggregates belong in aggregates, not here.");
-		if (want_aggs)
-			sw_agg_check((Aggref *) tle->expr);
 		exprs = lappend(exprs, expression_planner(tle->expr));
-		if (names)
-			*names = lappend(*names, makeString(pstrdup(tle->resname ? tle->resname : "?column?")));
+		*names = lappend(*names, makeString(pstrdup(tle->resname ? tle->resname : "?column?")));
 	}
 	return exprs;
+}
+
+/* Each Aggref becomes a PARAM_EXEC Param numbered by its place in *aggs. */
+typedef struct AggrefCollector
+{
+	List	   *aggs;
+} AggrefCollector;
+
+static Node *
+replace_aggrefs(Node *node, AggrefCollector *c)
+{
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Aggref))
+	{
+		Aggref	   *aggref = (Aggref *) node;
+		Param	   *param = makeNode(Param);
+
+		sw_agg_check(aggref);
+		param->paramkind = PARAM_EXEC;
+		param->paramid = list_length(c->aggs);
+		param->paramtype = aggref->aggtype;
+		param->paramtypmod = -1;
+		param->paramcollid = aggref->aggcollid;
+		param->location = aggref->location;
+		c->aggs = lappend(c->aggs, expression_planner((Expr *) aggref));
+		return (Node *) param;
+	}
+	return expression_tree_mutator(node, replace_aggrefs, (void *) c);
+}
+
+/*
+ * The aggregates fragment: each item is an expression over aggregate calls
+ * (count(*), round(avg(ms)), max(ms) - min(ms)); no column outside one.
+ */
+static void
+analyze_aggregates(SwDefinition *def, Query *q, const char *text)
+{
+	AggrefCollector c = {NIL};
+	ListCell   *lc;
+
+	foreach(lc, q->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		Node	   *out;
+
+		if (!contain_agg_clause((Node *) tle->expr))
+			bad_fragment("aggregates", text,
+						 "Each item must call an aggregate, such as count(*), avg(ms) or round(avg(ms)).");
+		out = replace_aggrefs((Node *) tle->expr, &c);
+		if (contain_var_clause(out))
+			bad_fragment("aggregates", text,
+						 "A column is used outside an aggregate call; group by it instead.");
+		def->outputs = lappend(def->outputs, expression_planner((Expr *) out));
+		def->agg_names = lappend(def->agg_names,
+								 makeString(pstrdup(tle->resname ? tle->resname : "?column?")));
+	}
+	def->aggs = c.aggs;
 }
 
 static const char *const reserved_columns[] = {
@@ -383,7 +436,7 @@ analyze_definition(Oid staging, WindowArgs *a)
 	if (a->group_by)
 	{
 		q = analyze_fragment(staging, "group_by", a->group_by, a->group_by, NULL);
-		def->group_exprs = planned_exprs(q->targetList, &def->group_names, false,
+		def->group_exprs = planned_exprs(q->targetList, &def->group_names,
 										 "group_by", a->group_by);
 		foreach(lc, def->group_exprs)
 		{
@@ -400,7 +453,7 @@ analyze_definition(Oid staging, WindowArgs *a)
 	}
 
 	q = analyze_fragment(staging, "aggregates", a->aggregates, a->aggregates, NULL);
-	def->aggs = planned_exprs(q->targetList, &def->agg_names, true, "aggregates", a->aggregates);
+	analyze_aggregates(def, q, a->aggregates);
 	check_column_names(list_concat_copy(def->group_names, def->agg_names));
 	return def;
 }
@@ -437,9 +490,10 @@ create_result_table(RangeVar *rv, SwDefinition *def)
 						 type_sql(exprType(lfirst(lc)), exprTypmod(lfirst(lc)),
 								  exprCollation(lfirst(lc))));
 	appendStringInfoString(&sql, "window_start timestamptz NOT NULL, window_end timestamptz NOT NULL");
-	forboth(lc, def->aggs, lc2, def->agg_names)
+	forboth(lc, def->outputs, lc2, def->agg_names)
 		appendStringInfo(&sql, ", %s %s", quote_identifier(strVal(lfirst(lc2))),
-						 format_type_be(((Aggref *) lfirst(lc))->aggtype));
+						 type_sql(exprType(lfirst(lc)), exprTypmod(lfirst(lc)),
+								  exprCollation(lfirst(lc))));
 	appendStringInfoString(&sql, ", is_final boolean NOT NULL, revision int NOT NULL");
 	appendStringInfoString(&sql, ", _sw_open boolean NOT NULL");
 	foreach(lc, def->aggs)
@@ -586,10 +640,50 @@ insert_window(WindowArgs *a, SourceInfo src, Oid result, SwDefinition *def)
 	return id;
 }
 
+/* One partition's staged rows during a backfill, read in offset order. */
+typedef struct BackfillCursor
+{
+	Portal		portal;
+	SPITupleTable *rows;
+	uint64		next;			/* index of the head row in rows */
+	bool		done;
+} BackfillCursor;
+
+static HeapTuple
+cursor_head(BackfillCursor *c)
+{
+	if (c->done)
+		return NULL;
+	if (c->rows == NULL || c->next >= c->rows->numvals)
+	{
+		if (c->rows)
+			SPI_freetuptable(c->rows);
+		SPI_cursor_fetch(c->portal, true, 1000);
+		c->rows = SPI_tuptable;
+		c->next = 0;
+		if (SPI_processed == 0)
+		{
+			c->done = true;
+			return NULL;
+		}
+	}
+	return c->rows->vals[c->next];
+}
+
+static TimestampTz
+row_kafka_time(BackfillCursor *c, HeapTuple tup)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, 3, c->rows->tupdesc, &isnull);
+
+	return isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
+}
+
 /*
  * Apply what the source has staged (below its next_offset) to a new
- * window, in Kafka timestamp order across partitions and offset order
- * within each.
+ * window: each partition in offset order, as the worker would have, and
+ * the partitions merged by Kafka timestamp, the best stand-in for the
+ * order in which they arrived.
  */
 static void
 backfill(int window_id, SourceInfo src)
@@ -600,42 +694,74 @@ backfill(int window_id, SourceInfo src)
 	SwEngine   *engine = sw_engine_load(src.id, window_id, RelationGetDescr(rel), cxt);
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
 	TimestampTz now = GetCurrentTimestamp();
-	Portal		portal;
-	char	   *sql;
+	char	   *staging = quote_qualified_identifier(get_namespace_name(get_rel_namespace(src.staging)),
+													 get_rel_name(src.staging));
+	Oid			types[1] = {INT4OID};
+	Datum		v[1] = {Int32GetDatum(src.id)};
+	BackfillCursor *cursors;
+	int			ncursors;
 
-	sql = psprintf("SELECT s.* FROM %s s JOIN sw.source_offset o"
-				   " ON o.source_id = %d AND o.kafka_partition = s.kafka_partition"
-				   " WHERE s.kafka_offset < o.next_offset"
-				   " ORDER BY s.kafka_timestamp, s.kafka_partition, s.kafka_offset",
-				   quote_qualified_identifier(get_namespace_name(get_rel_namespace(src.staging)),
-											  get_rel_name(src.staging)),
-				   src.id);
 	catalog_begin_superuser();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	portal = SPI_cursor_open_with_args(NULL, sql, 0, NULL, NULL, NULL, false, 0);
-	for (;;)
+	if (SPI_execute_with_args("SELECT kafka_partition, next_offset FROM sw.source_offset"
+							  " WHERE source_id = $1 ORDER BY kafka_partition",
+							  1, types, v, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the source's offsets");
+	ncursors = (int) SPI_processed;
+	cursors = palloc0(sizeof(BackfillCursor) * Max(ncursors, 1));
 	{
-		SPI_cursor_fetch(portal, true, 1000);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 i = 0; i < SPI_processed; i++)
+		SPITupleTable *offsets = SPI_tuptable;
+
+		for (int i = 0; i < ncursors; i++)
 		{
 			bool		isnull;
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			int			p = DatumGetInt32(heap_getattr(tup, 1, SPI_tuptable->tupdesc, &isnull));
-			int64		off = DatumGetInt64(heap_getattr(tup, 2, SPI_tuptable->tupdesc, &isnull));
+			int			p = DatumGetInt32(heap_getattr(offsets->vals[i], 1, offsets->tupdesc, &isnull));
+			int64		next = DatumGetInt64(heap_getattr(offsets->vals[i], 2, offsets->tupdesc, &isnull));
 
-			ExecStoreHeapTuple(tup, slot, false);
-			catalog_end_superuser();
-			sw_engine_apply(engine, slot, p, off, now);
-			catalog_begin_superuser();
-			ExecClearTuple(slot);
+			cursors[i].portal =
+				SPI_cursor_open_with_args(NULL,
+										  psprintf("SELECT * FROM %s WHERE kafka_partition = %d"
+												   " AND kafka_offset < " INT64_FORMAT
+												   " ORDER BY kafka_offset", staging, p, next),
+										  0, NULL, NULL, NULL, false, 0);
 		}
-		SPI_freetuptable(SPI_tuptable);
+	}
+
+	for (;;)
+	{
+		BackfillCursor *best = NULL;
+		HeapTuple	tup = NULL;
+		TimestampTz best_time = 0;
+		bool		isnull;
+
+		for (int i = 0; i < ncursors; i++)
+		{
+			HeapTuple	head = cursor_head(&cursors[i]);
+
+			if (head && (best == NULL || row_kafka_time(&cursors[i], head) < best_time))
+			{
+				best = &cursors[i];
+				tup = head;
+				best_time = row_kafka_time(best, head);
+			}
+		}
+		if (best == NULL)
+			break;
+		ExecStoreHeapTuple(tup, slot, false);
+		catalog_end_superuser();
+		sw_engine_apply(engine,
+						slot,
+						DatumGetInt32(heap_getattr(tup, 1, best->rows->tupdesc, &isnull)),
+						DatumGetInt64(heap_getattr(tup, 2, best->rows->tupdesc, &isnull)),
+						now);
+		catalog_begin_superuser();
+		ExecClearTuple(slot);
+		best->next++;
 		CHECK_FOR_INTERRUPTS();
 	}
-	SPI_cursor_close(portal);
+	for (int i = 0; i < ncursors; i++)
+		SPI_cursor_close(cursors[i].portal);
 	SPI_finish();
 	catalog_end_superuser();
 	sw_engine_end_batch(engine, now);

@@ -127,6 +127,10 @@ typedef struct SwWindow
 	int			naggs;
 	SwAggregate *aggs;
 	SwAggContext *actx;
+	int			nout;			/* result columns computed from the aggregates */
+	ExprState **outputs;
+	Oid		   *outtypes;
+	ExprContext *outcontext;	/* its params are the aggregates' results */
 	EState	   *estate;
 	ExprContext *econtext;
 
@@ -175,6 +179,7 @@ sw_definition_to_string(SwDefinition *def)
 							   def->group_exprs, def->group_names, def->aggs);
 
 	l = lappend(l, def->agg_names);
+	l = lappend(l, def->outputs);
 	return nodeToString(l);
 }
 
@@ -190,6 +195,7 @@ sw_definition_from_string(const char *str)
 	def->group_names = list_nth(l, 3);
 	def->aggs = list_nth(l, 4);
 	def->agg_names = list_nth(l, 5);
+	def->outputs = list_nth(l, 6);
 	return def;
 }
 
@@ -566,12 +572,13 @@ count_finality(SwWindow *w, OpenRow *row, bool final)
 static void
 write_row(SwWindow *w, OpenRow *row)
 {
-	int			nv = 1 + w->ngroup + 2 + w->naggs + 3 + w->naggs;
+	int			nv = 1 + w->ngroup + 2 + w->nout + 3 + w->naggs;
 	Datum	   *v = palloc(sizeof(Datum) * nv);
 	char	   *n = palloc(nv + 1);
 	bool		final = w->has_wm && w->wm >= row->end;
 	bool		closed = is_closed(w, row->end);
 	Datum	   *newstored = palloc(sizeof(Datum) * w->naggs);
+	ParamExecData *params = w->outcontext->ecxt_param_exec_vals;
 	int			j = 0;
 
 	memset(n, ' ', nv);
@@ -593,7 +600,6 @@ write_row(SwWindow *w, OpenRow *row)
 		SwAggregate *agg = &w->aggs[i];
 		Datum		st = row->bstate[i];
 		bool		stnull = row->bnull[i];
-		bool		resnull;
 
 		if (row->exists)
 		{
@@ -608,8 +614,14 @@ write_row(SwWindow *w, OpenRow *row)
 		/* serialize first: a final function may scribble on the state */
 		newstored[i] = stnull ? (Datum) 0 : sw_agg_serialize(agg, w->actx, st, false);
 		row->bnull[i] = stnull;
-		v[j] = sw_agg_finalize(agg, w->actx, st, stnull, &resnull);
-		n[j++] = resnull ? 'n' : ' ';
+		params[i].value = sw_agg_finalize(agg, w->actx, st, stnull, &params[i].isnull);
+	}
+	for (int i = 0; i < w->nout; i++)
+	{
+		bool		isnull;
+
+		v[j] = ExecEvalExpr(w->outputs[i], w->outcontext, &isnull);
+		n[j++] = isnull ? 'n' : ' ';
 	}
 	count_finality(w, row, final);
 	row->revision += row->rev_incr;
@@ -912,7 +924,7 @@ keep_plan(const char *sql, int nargs, Oid *types)
 static void
 prepare_plans(SwWindow *w, SwDefinition *def)
 {
-	int			nv = w->ngroup + 2 + w->naggs + 3 + w->naggs;
+	int			nv = w->ngroup + 2 + w->nout + 3 + w->naggs;
 	Oid		   *types = palloc(sizeof(Oid) * (nv + 1));
 	StringInfoData sql;
 	ListCell   *lc;
@@ -923,8 +935,8 @@ prepare_plans(SwWindow *w, SwDefinition *def)
 		types[j++] = exprType(lfirst(lc));
 	types[j++] = TIMESTAMPTZOID;
 	types[j++] = TIMESTAMPTZOID;
-	for (int i = 0; i < w->naggs; i++)
-		types[j++] = w->aggs[i].resulttype;
+	for (int i = 0; i < w->nout; i++)
+		types[j++] = w->outtypes[i];
 	types[j++] = BOOLOID;
 	types[j++] = INT4OID;
 	types[j++] = BOOLOID;
@@ -941,8 +953,8 @@ prepare_plans(SwWindow *w, SwDefinition *def)
 	/* UPDATE ... WHERE ctid = $1 RETURNING ctid */
 	j = 0;
 	types[j++] = TIDOID;
-	for (int i = 0; i < w->naggs; i++)
-		types[j++] = w->aggs[i].resulttype;
+	for (int i = 0; i < w->nout; i++)
+		types[j++] = w->outtypes[i];
 	types[j++] = BOOLOID;
 	types[j++] = INT4OID;
 	types[j++] = BOOLOID;
@@ -1119,6 +1131,17 @@ build_window(int r, MemoryContext cxt)
 	i = 0;
 	foreach(lc, def->aggs)
 		sw_agg_prepare(&w->aggs[i++], lfirst_node(Aggref, lc), w->actx, w->estate);
+	w->nout = list_length(def->outputs);
+	w->outputs = palloc(sizeof(ExprState *) * Max(w->nout, 1));
+	w->outtypes = palloc(sizeof(Oid) * Max(w->nout, 1));
+	w->outcontext = CreateExprContext(w->estate);
+	w->outcontext->ecxt_param_exec_vals = palloc0(sizeof(ParamExecData) * Max(w->naggs, 1));
+	i = 0;
+	foreach(lc, def->outputs)
+	{
+		w->outtypes[i] = exprType(lfirst(lc));
+		w->outputs[i++] = ExecInitExpr((Expr *) lfirst(lc), NULL);
+	}
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(OpenRowKey);

@@ -8,9 +8,13 @@
 #   → throwaway PostgreSQL cluster with stream_windows preloaded
 #   → sw.create_source: a background worker stages the topic into an
 #     UNLOGGED table; bad messages land in sw.dead_letters
-#   → printed as it fills: the staging table, sw.source_partitions (lag),
-#     sw.dead_letters, and windows of every kind over the staged events
-#     (ad-hoc windows for now; continuous windows come with the engine).
+#   → sw.create_window: live tumbling (hits per host per minute) and sliding
+#     (peak use: 1 hour every 5 minutes) windows, with a watermark delay and
+#     allowed lateness, so out-of-order events merge into final rows
+#     (revision > 0) and too-late ones land in sw.late_events
+#   → printed as it fills: the windows, sw.windows, sw.source_partitions
+#     (lag), sw.dead_letters, and ad-hoc session and count windows over
+#     the staging table.
 #
 # Installs what is missing (as root, or with sudo) and builds first.
 # EVENTS (default 30000) and RATE (default 3000 events/s) size the run.
@@ -48,16 +52,35 @@ CREATE EXTENSION stream_windows;
 SELECT sw.create_source('web_events', '$BOOTSTRAP', 'web',
 	columns => 'url text, referrer text, user_agent jsonb, headers jsonb,
 	            host text, ip inet, event_time timestamptz, ms int');
+SELECT sw.create_window('hits_per_minute', 'web_events', 'tumbling',
+	aggregates => 'count(*) AS hits, round(avg(ms)) AS avg_ms, max(ms) AS max_ms',
+	group_by => 'host', event_time => 'event_time', size => '1 minute',
+	watermark_delay => '10 seconds', allowed_lateness => '1 minute');
+SELECT sw.create_window('peak_use', 'web_events', 'sliding',
+	aggregates => 'count(*) AS hits, sum(ms) AS total_ms',
+	event_time => 'event_time', size => '1 hour', slide => '5 minutes',
+	allowed_lateness => '1 minute');
 SQL
 
-echo "== producing $EVENTS events at $RATE/s: 5% out of order, 1% malformed"
+echo "== producing $EVENTS events at $RATE/s, 20 ms of event time apart from 12:00:00:"
+echo "   5% of them up to 2 minutes out of order, 1% malformed"
 test/sw_produce -b "$BOOTSTRAP" -t web --generate web --count "$EVENTS" --rate "$RATE" \
+	--start-ms 1795608000000 --step-ms 20 \
 	--partitions 4 --out-of-order-pct 5 --malformed-pct 1 >/dev/null 2>&1 &
 PRODUCER_PID=$!
 
+run() {
+	echo
+	echo "== $1"
+	cluster_psql -c "$2"
+}
+
 show() {
 	cluster_psql -c "SELECT name, state, messages, dead_letters, last_message_at FROM sw.sources" \
-		-c "SELECT * FROM sw.source_partitions ORDER BY kafka_partition"
+		-c "SELECT * FROM sw.source_partitions ORDER BY kafka_partition" \
+		-c "SELECT name, watermark, open_windows, final_windows, late_merged, late_dropped FROM sw.windows" \
+		-c "SELECT host, window_start, hits, avg_ms, is_final, revision FROM hits_per_minute
+		    ORDER BY window_start DESC, host LIMIT 6"
 }
 
 while kill -0 "$PRODUCER_PID" 2>/dev/null; do
@@ -74,11 +97,38 @@ done
 echo "== all produced events applied"
 show
 
-run() {
-	echo
-	echo "== $1"
-	cluster_psql -c "$2"
-}
+run "tumbling, live: rows that took late events after they were final (revision > 0)" "
+SELECT host, window_start, window_end, hits, avg_ms, is_final, revision
+FROM hits_per_minute WHERE revision > 0 ORDER BY window_start, host LIMIT 8"
+
+run "events too late for their window (beyond allowed lateness)" "
+SELECT window_name, kafka_partition AS p, kafka_offset AS off, event_time, watermark
+FROM sw.late_events ORDER BY recorded_at, kafka_offset LIMIT 5"
+
+echo
+echo "== end of the stream: sw.advance_watermark closes the last windows"
+cluster_psql -qc "SELECT sw.advance_watermark('hits_per_minute', '2100-01-01'),
+                         sw.advance_watermark('peak_use', '2100-01-01')"
+for _ in $(seq 50); do
+	[ "$(cluster_psql -qAt -c 'SELECT bool_and(is_final) FROM hits_per_minute')" = t ] && break
+	sleep 0.2
+done
+run "sliding, live: peak use, 1 hour every 5 minutes" "
+SELECT window_start, window_end, hits, total_ms, is_final, revision
+FROM peak_use ORDER BY hits DESC, window_start LIMIT 5"
+
+run "the Lambda check: the live window equals a batch query over staging (late events aside)" "
+SELECT (SELECT count(*) FROM hits_per_minute) AS live_rows,
+       (SELECT count(*) FROM (
+            SELECT host, window_start, hits FROM hits_per_minute
+            EXCEPT
+            SELECT e.host, w.window_start, count(*)
+            FROM web_events e, sw.tumble(e.event_time, '1 minute') w
+            WHERE NOT EXISTS (SELECT 1 FROM sw.late_events l
+                              WHERE l.window_name = 'hits_per_minute'
+                                AND l.kafka_partition = e.kafka_partition
+                                AND l.kafka_offset = e.kafka_offset)
+            GROUP BY 1, 2) d) AS differing_rows"
 
 run "a few staged rows" "
 SELECT kafka_partition AS p, kafka_offset AS off, host, url, ip, event_time, ms
@@ -89,24 +139,10 @@ SELECT kafka_partition AS p, kafka_offset AS off, error,
        left(convert_from(payload, 'UTF8'), 60) AS payload
 FROM sw.dead_letters ORDER BY recorded_at, kafka_offset LIMIT 5"
 
-run "tumbling: hits per host per 10 seconds, newest (sw.tumble over staging)" "
-SELECT host, w.window_start, w.window_end, count(*) AS hits, round(avg(ms)) AS avg_ms
-FROM web_events e, sw.tumble(e.event_time, '10 seconds') w
-GROUP BY host, w.window_start, w.window_end
-ORDER BY w.window_start DESC, host
-LIMIT 6"
-
-run "sliding: peak use, 30 seconds every 5 seconds (sw.hop over staging)" "
-SELECT h.window_start, h.window_end, count(*) AS hits, count(DISTINCT ip) AS visitors
-FROM web_events e, sw.hop(e.event_time, '30 seconds', '5 seconds') h
-GROUP BY h.window_start, h.window_end
-ORDER BY hits DESC, h.window_start
-LIMIT 5"
-
-run "session: visitor sessions per ip, gap 2 seconds (sw.session_start over staging)" "
-SELECT ip, session_start, max(event_time) + interval '2 seconds' AS session_end, count(*) AS hits
+run "session: visitor sessions per ip, gap 5 seconds (sw.session_start over staging)" "
+SELECT ip, session_start, max(event_time) + interval '5 seconds' AS session_end, count(*) AS hits
 FROM (SELECT ip, event_time,
-             sw.session_start(event_time, '2 seconds') OVER (PARTITION BY ip ORDER BY event_time)
+             sw.session_start(event_time, '5 seconds') OVER (PARTITION BY ip ORDER BY event_time)
       FROM web_events) s
 GROUP BY ip, session_start
 ORDER BY hits DESC, ip
