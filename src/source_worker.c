@@ -392,6 +392,8 @@ refresh_windows(SourceWorker *w)
 
 	if (w->engine != NULL && version == w->windows_version)
 		return;
+	sw_engine_free(w->engine);
+	w->engine = NULL;
 	MemoryContextReset(w->engine_cxt);
 	w->engine = sw_engine_load(w->def->id, 0, NULL, w->engine_cxt);
 	w->windows_version = version;

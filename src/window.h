@@ -47,6 +47,8 @@ typedef struct SwEngine SwEngine;
  */
 extern SwEngine *sw_engine_load(int source_id, int only_window, TupleDesc staging_desc,
 								MemoryContext cxt);
+/* Release what outlives the engine's memory context (its kept plans). */
+extern void sw_engine_free(SwEngine *e);
 extern bool sw_engine_empty(SwEngine *e);
 extern int	sw_engine_version(SwEngine *e);
 

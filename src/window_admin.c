@@ -765,6 +765,7 @@ backfill(int window_id, SourceInfo src)
 	SPI_finish();
 	catalog_end_superuser();
 	sw_engine_end_batch(engine, now);
+	sw_engine_free(engine);
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, AccessShareLock);
 	MemoryContextDelete(cxt);
@@ -811,7 +812,7 @@ sw_create_window(PG_FUNCTION_ARGS)
 												  ALLOCSET_DEFAULT_SIZES);
 		Relation	rel = table_open(src.staging, AccessShareLock);
 
-		(void) sw_engine_load(src.id, window_id, RelationGetDescr(rel), cxt);
+		sw_engine_free(sw_engine_load(src.id, window_id, RelationGetDescr(rel), cxt));
 		table_close(rel, AccessShareLock);
 		MemoryContextDelete(cxt);
 	}

@@ -1215,6 +1215,25 @@ sw_engine_load(int source_id, int only_window, TupleDesc staging_desc, MemoryCon
 	return e;
 }
 
+void
+sw_engine_free(SwEngine *e)
+{
+	if (e == NULL)
+		return;
+	for (int i = 0; i < e->nwindows; i++)
+	{
+		SwWindow   *w = e->windows[i];
+
+		/* kept plans live outside our memory contexts */
+		if (w->plan_insert)
+			SPI_freeplan(w->plan_insert);
+		if (w->plan_update)
+			SPI_freeplan(w->plan_update);
+		if (w->plan_mark)
+			SPI_freeplan(w->plan_mark);
+	}
+}
+
 bool
 sw_engine_empty(SwEngine *e)
 {
