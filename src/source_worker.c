@@ -62,6 +62,7 @@
 #define RETENTION_SAMPLES	64
 #define RETENTION_EVERY_MS	5000
 #define STATUS_EVERY_MS		500
+#define WINDOW_TICK_MS		250		/* idle partitions, sw.advance_watermark */
 
 typedef struct PartitionState
 {
@@ -436,11 +437,14 @@ check_metadata(SourceWorker *w, TimestampTz now)
 	}
 }
 
-/* At least once a second: idle partitions and requested watermarks. */
+/*
+ * Four times a second, with or without events: idle partitions and
+ * requested watermarks (sw.advance_watermark acts within a second).
+ */
 static void
 tick_windows(SourceWorker *w, TimestampTz now)
 {
-	if (!TimestampDifferenceExceeds(w->last_tick, now, 1000))
+	if (!TimestampDifferenceExceeds(w->last_tick, now, WINDOW_TICK_MS))
 		return;
 	w->last_tick = now;
 	begin_xact("window tick");
@@ -740,7 +744,7 @@ run(SourceWorker *w, int source_id)
 		tick_windows(w, now);
 		check_metadata(w, now);
 		if (n < max)
-			worker_wait(w, 1000);
+			worker_wait(w, sw_engine_empty(w->engine) ? 1000 : WINDOW_TICK_MS);
 		else
 			CHECK_FOR_INTERRUPTS();
 	}
