@@ -22,6 +22,8 @@ OBJS = \
 	src/launcher.o \
 	src/window_agg.o \
 	src/window_engine.o \
+	src/window_session.o \
+	src/window_count.o \
 	src/window_admin.o
 
 DATA = sql/stream_windows--0.1.sql

@@ -194,12 +194,10 @@ read_args(FunctionCallInfo fcinfo, WindowArgs *a)
 		a->kindval = SW_KIND_TUMBLING;
 	else if (strcmp(a->kind, "sliding") == 0)
 		a->kindval = SW_KIND_SLIDING;
-	else if (strcmp(a->kind, "session") == 0 || strcmp(a->kind, "count") == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s windows are not supported yet", a->kind),
-				 errdetail("This version runs tumbling and sliding windows."),
-				 errhint("Use sw.session_start or sw.count_window over the staging table meanwhile.")));
+	else if (strcmp(a->kind, "session") == 0)
+		a->kindval = SW_KIND_SESSION;
+	else if (strcmp(a->kind, "count") == 0)
+		a->kindval = SW_KIND_COUNT;
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -207,18 +205,46 @@ read_args(FunctionCallInfo fcinfo, WindowArgs *a)
 				 errdetail("A window is tumbling, sliding, session or count."),
 				 errhint("Valid kinds are 'tumbling', 'sliding', 'session' and 'count'.")));
 
-	need(a->size != NULL, "size", a->kind, "size => '1 minute'");
-	(void) sw_duration_usecs(a->size, "size");
-	if (a->kindval == SW_KIND_SLIDING)
+	switch (a->kindval)
 	{
-		need(a->slide != NULL, "slide", a->kind, "slide => '5 minutes'");
-		(void) sw_duration_usecs(a->slide, "slide");
+		case SW_KIND_TUMBLING:
+		case SW_KIND_SLIDING:
+			need(a->size != NULL, "size", a->kind, "size => '1 minute'");
+			(void) sw_duration_usecs(a->size, "size");
+			if (a->kindval == SW_KIND_SLIDING)
+			{
+				need(a->slide != NULL, "slide", a->kind, "slide => '5 minutes'");
+				(void) sw_duration_usecs(a->slide, "slide");
+			}
+			else
+				forbid(a->slide != NULL, "slide", a->kind, "sliding");
+			forbid(a->gap != NULL, "gap", a->kind, "session");
+			forbid(a->has_count, "count", a->kind, "count");
+			forbid(a->timeout != NULL, "timeout", a->kind, "count");
+			break;
+		case SW_KIND_SESSION:
+			need(a->gap != NULL, "gap", a->kind, "gap => '5 minutes'");
+			(void) sw_duration_usecs(a->gap, "gap");
+			forbid(a->size != NULL, "size", a->kind, "tumbling and sliding");
+			forbid(a->slide != NULL, "slide", a->kind, "sliding");
+			forbid(a->has_count, "count", a->kind, "count");
+			forbid(a->timeout != NULL, "timeout", a->kind, "count");
+			break;
+		case SW_KIND_COUNT:
+			need(a->has_count, "count", a->kind, "count => 3");
+			if (a->count < 1)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("count window size must be at least 1"),
+						 errdetail("The count given is %d.", a->count),
+						 errhint("Give the number of events per window, for example count => 3.")));
+			if (a->timeout)
+				(void) sw_duration_usecs(a->timeout, "timeout");
+			forbid(a->size != NULL, "size", a->kind, "tumbling and sliding");
+			forbid(a->slide != NULL, "slide", a->kind, "sliding");
+			forbid(a->gap != NULL, "gap", a->kind, "session");
+			break;
 	}
-	else
-		forbid(a->slide != NULL, "slide", a->kind, "sliding");
-	forbid(a->gap != NULL, "gap", a->kind, "session");
-	forbid(a->has_count, "count", a->kind, "count");
-	forbid(a->timeout != NULL, "timeout", a->kind, "count");
 }
 
 /* ------------------------------------------------------------------------
@@ -475,7 +501,7 @@ type_sql(Oid type, int32 typmod, Oid collation)
 }
 
 static Oid
-create_result_table(RangeVar *rv, SwDefinition *def)
+create_result_table(RangeVar *rv, SwDefinition *def, SwWindowKind kind)
 {
 	StringInfoData sql;
 	ListCell   *lc,
@@ -495,6 +521,8 @@ create_result_table(RangeVar *rv, SwDefinition *def)
 						 type_sql(exprType(lfirst(lc)), exprTypmod(lfirst(lc)),
 								  exprCollation(lfirst(lc))));
 	appendStringInfoString(&sql, ", is_final boolean NOT NULL, revision int NOT NULL");
+	if (kind == SW_KIND_COUNT)
+		appendStringInfoString(&sql, ", window_seq bigint NOT NULL, is_complete boolean NOT NULL");
 	appendStringInfoString(&sql, ", _sw_open boolean NOT NULL");
 	foreach(lc, def->aggs)
 	{
@@ -505,6 +533,8 @@ create_result_table(RangeVar *rv, SwDefinition *def)
 		sw_agg_prepare(&agg, aggref, actx, NULL);
 		appendStringInfo(&sql, ", _sw_state_%d %s", ++i, format_type_be(agg.storetype));
 	}
+	if (kind == SW_KIND_COUNT)
+		appendStringInfoString(&sql, ", _sw_events bigint, _sw_first timestamptz");
 	appendStringInfoString(&sql, ")");
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -800,7 +830,7 @@ sw_create_window(PG_FUNCTION_ARGS)
 	rv = makeRangeVarFromNameList(stringToQualifiedNameList(a.name));
 	if (rv->schemaname == NULL)
 		rv->schemaname = get_namespace_name(RangeVarGetCreationNamespace(rv));
-	result = create_result_table(rv, def);
+	result = create_result_table(rv, def, a.kindval);
 	window_id = insert_window(&a, src, result, def);
 	CommandCounterIncrement();
 	if (a.backfill)

@@ -58,106 +58,8 @@
 #include "compat.h"
 #include "window.h"
 #include "window_agg.h"
+#include "window_internal.h"
 #include "window_time.h"
-
-typedef struct PartState
-{
-	int64		start_offset;	/* events below it predate the window */
-	bool		seen;			/* delivered an event with a time */
-	TimestampTz max_t;
-	TimestampTz last_at;		/* worker clock of the last such event */
-	bool		idle;
-	bool		dirty;
-} PartState;
-
-typedef struct OpenRowKey
-{
-	TimestampTz start;
-	Datum	   *keys;
-	bool	   *nulls;
-} OpenRowKey;
-
-typedef struct OpenRow
-{
-	OpenRowKey	key;			/* hash key: must be first */
-	TimestampTz end;
-	bool		exists;			/* in the result table, at tid */
-	ItemPointerData tid;
-	bool		is_final;
-	int32		revision;
-	Datum	   *stored;			/* partial aggregates as stored */
-	bool	   *stored_null;
-	/* this batch */
-	bool		touched;
-	Datum	   *bstate;
-	bool	   *bnull;
-	int32		rev_incr;
-	struct OpenRow *next_touched;
-} OpenRow;
-
-typedef struct LateEvent
-{
-	int			partition;
-	int64		offset;
-	TimestampTz t;
-	TimestampTz wm;
-	struct LateEvent *next;
-} LateEvent;
-
-typedef struct SwWindow
-{
-	int			id;
-	char	   *name;
-	char	   *result_sql;		/* quoted, qualified result table */
-	Oid			owner;
-	SwWindowKind kind;
-	int64		size;
-	int64		slide;
-	int64		delay;
-	int64		lateness;
-	int64		idle_timeout;	/* 0: none */
-	TimestampTz origin;
-
-	ExprState  *event_time;
-	ExprState  *filter;
-	int			ngroup;
-	ExprState **group;
-	TypeCacheEntry **gtype;
-	Oid		   *gcoll;
-	int			naggs;
-	SwAggregate *aggs;
-	SwAggContext *actx;
-	int			nout;			/* result columns computed from the aggregates */
-	ExprState **outputs;
-	Oid		   *outtypes;
-	ExprContext *outcontext;	/* its params are the aggregates' results */
-	EState	   *estate;
-	ExprContext *econtext;
-
-	MemoryContext cxt;			/* open rows, for the window's life */
-	MemoryContext batch_cxt;	/* partial aggregates of this batch */
-	HTAB	   *rows;
-	OpenRow    *touched;
-	LateEvent  *late;
-	Datum	   *keybuf;
-	bool	   *keynulls;
-
-	int			nparts;
-	PartState  *parts;
-	bool		has_wm;
-	TimestampTz wm;
-	bool		state_dirty;
-	bool		swept;			/* rows checked against wm since it moved */
-	int64		open_windows;
-	int64		final_windows;
-	int64		late_merged;
-	int64		late_dropped;
-	int64		null_skipped;
-
-	SPIPlanPtr	plan_insert;
-	SPIPlanPtr	plan_update;
-	SPIPlanPtr	plan_mark;
-} SwWindow;
 
 struct SwEngine
 {
@@ -246,6 +148,40 @@ row_match(const void *key1, const void *key2, Size keysize)
 	return 0;
 }
 
+/* A new open row's key, bounds and empty stored state, in w->cxt. */
+static void
+row_init(SwWindow *w, OpenRow *row, TimestampTz start, TimestampTz end,
+		 Datum *keys, bool *nulls)
+{
+	MemoryContext old = MemoryContextSwitchTo(w->cxt);
+
+	row->key.start = start;
+	row->key.keys = palloc(sizeof(Datum) * Max(w->ngroup, 1));
+	row->key.nulls = palloc(sizeof(bool) * Max(w->ngroup, 1));
+	for (int i = 0; i < w->ngroup; i++)
+	{
+		row->key.nulls[i] = nulls[i];
+		row->key.keys[i] = nulls[i] ? (Datum) 0 :
+			datumCopy(keys[i], w->gtype[i]->typbyval, w->gtype[i]->typlen);
+	}
+	row->end = end;
+	row->exists = false;
+	row->is_final = false;
+	row->revision = 0;
+	row->stored = palloc0(sizeof(Datum) * Max(w->naggs, 1));
+	row->stored_null = palloc(sizeof(bool) * Max(w->naggs, 1));
+	memset(row->stored_null, true, sizeof(bool) * Max(w->naggs, 1));
+	row->seq = 0;
+	row->nevents = 0;
+	row->first_t = start;
+	row->complete = false;
+	row->entry = NULL;
+	row->touched = false;
+	row->bfull = false;
+	row->dead = false;
+	MemoryContextSwitchTo(old);
+}
+
 static OpenRow *
 row_lookup(SwWindow *w, TimestampTz start, TimestampTz end, Datum *keys, bool *nulls)
 {
@@ -257,27 +193,90 @@ row_lookup(SwWindow *w, TimestampTz start, TimestampTz end, Datum *keys, bool *n
 	row = hash_search(w->rows, &key, HASH_ENTER, &found);
 	if (!found)
 	{
-		MemoryContext old = MemoryContextSwitchTo(w->cxt);
-
-		row->key.keys = palloc(sizeof(Datum) * Max(w->ngroup, 1));
-		row->key.nulls = palloc(sizeof(bool) * Max(w->ngroup, 1));
-		for (int i = 0; i < w->ngroup; i++)
-		{
-			row->key.nulls[i] = nulls[i];
-			row->key.keys[i] = nulls[i] ? (Datum) 0 :
-				datumCopy(keys[i], w->gtype[i]->typbyval, w->gtype[i]->typlen);
-		}
-		row->end = end;
-		row->exists = false;
-		row->is_final = false;
-		row->revision = 0;
-		row->stored = palloc0(sizeof(Datum) * w->naggs);
-		row->stored_null = palloc(sizeof(bool) * w->naggs);
-		memset(row->stored_null, true, sizeof(bool) * w->naggs);
-		row->touched = false;
-		MemoryContextSwitchTo(old);
+		/* the hash copied our transient key: point it at long-lived copies */
+		row_init(w, row, start, end, keys, nulls);
 	}
 	return row;
+}
+
+/* The open rows of one group key (sessions, count windows). */
+KeyEntry *
+sw_key_entry(SwWindow *w, Datum *keys, bool *nulls)
+{
+	OpenRowKey	key = {0, keys, nulls};
+	KeyEntry   *e;
+	bool		found;
+
+	hashing = w;
+	e = hash_search(w->keyidx, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		MemoryContext old = MemoryContextSwitchTo(w->cxt);
+
+		e->key.start = 0;
+		e->key.keys = palloc(sizeof(Datum) * Max(w->ngroup, 1));
+		e->key.nulls = palloc(sizeof(bool) * Max(w->ngroup, 1));
+		for (int i = 0; i < w->ngroup; i++)
+		{
+			e->key.nulls[i] = nulls[i];
+			e->key.keys[i] = nulls[i] ? (Datum) 0 :
+				datumCopy(keys[i], w->gtype[i]->typbyval, w->gtype[i]->typlen);
+		}
+		e->nrows = 0;
+		e->maxrows = 2;
+		e->rows = palloc(sizeof(OpenRow *) * e->maxrows);
+		e->next_seq = 0;
+		MemoryContextSwitchTo(old);
+	}
+	return e;
+}
+
+OpenRow *
+sw_row_new(SwWindow *w, KeyEntry *entry, TimestampTz start, TimestampTz end)
+{
+	OpenRow    *row = MemoryContextAllocZero(w->cxt, sizeof(OpenRow));
+
+	row_init(w, row, start, end, entry->key.keys, entry->key.nulls);
+	if (entry->nrows == entry->maxrows)
+	{
+		entry->maxrows *= 2;
+		entry->rows = repalloc(entry->rows, sizeof(OpenRow *) * entry->maxrows);
+	}
+	entry->rows[entry->nrows++] = row;
+	row->entry = entry;
+	return row;
+}
+
+void
+sw_row_detach(KeyEntry *entry, OpenRow *row)
+{
+	for (int i = 0; i < entry->nrows; i++)
+		if (entry->rows[i] == row)
+		{
+			entry->rows[i] = entry->rows[--entry->nrows];
+			break;
+		}
+	row->entry = NULL;
+}
+
+/* Free a row of a KeyEntry (never in the rows hash). */
+static void
+keyed_row_free(SwWindow *w, OpenRow *row)
+{
+	if (row->entry)
+		sw_row_detach(row->entry, row);
+	for (int i = 0; i < w->naggs; i++)
+		if (!row->stored_null[i] && !(w->aggs[i].internal_state ? false :
+									   w->aggs[i].transtypbyval))
+			pfree(DatumGetPointer(row->stored[i]));
+	pfree(row->stored);
+	pfree(row->stored_null);
+	for (int i = 0; i < w->ngroup; i++)
+		if (!row->key.nulls[i] && !w->gtype[i]->typbyval)
+			pfree(DatumGetPointer(row->key.keys[i]));
+	pfree(row->key.keys);
+	pfree(row->key.nulls);
+	pfree(row);
 }
 
 static void
@@ -315,9 +314,16 @@ minus_delay(SwWindow *w, TimestampTz t)
 	return r;
 }
 
+/* W >= end: a window ending at end is final */
+bool
+sw_is_final_at(SwWindow *w, TimestampTz end)
+{
+	return w->has_wm && w->wm >= end;
+}
+
 /* end + lateness <= W: the row never changes again */
-static bool
-is_closed(SwWindow *w, TimestampTz end)
+bool
+sw_is_closed(SwWindow *w, TimestampTz end)
 {
 	TimestampTz limit;
 
@@ -370,20 +376,65 @@ ensure_partition(SwWindow *w, int p)
  * ------------------------------------------------------------------------
  */
 
+/*
+ * Give a row its batch state.  Tumbling and sliding rows start from the
+ * aggregates' initial values and are combined with the stored state at the
+ * end of the batch (full = false); sessions and count windows, which merge
+ * and move, carry their whole state from the first touch (full = true).
+ */
 static void
-accumulate(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip)
+row_touch(SwWindow *w, OpenRow *row, bool full)
 {
-	if (!row->touched)
+	if (row->touched)
 	{
-		row->touched = true;
-		row->rev_incr = 0;
-		row->bstate = MemoryContextAlloc(w->batch_cxt, sizeof(Datum) * w->naggs);
-		row->bnull = MemoryContextAlloc(w->batch_cxt, sizeof(bool) * w->naggs);
-		for (int i = 0; i < w->naggs; i++)
-			sw_agg_init(&w->aggs[i], w->actx, &row->bstate[i], &row->bnull[i]);
-		row->next_touched = w->touched;
-		w->touched = row;
+		if (full && !row->bfull && row->exists)
+		{
+			/* fold the stored state in now */
+			for (int i = 0; i < w->naggs; i++)
+			{
+				Datum		st = sw_agg_deserialize(&w->aggs[i], w->actx,
+													row->stored[i], row->stored_null[i]);
+				bool		stnull = row->stored_null[i];
+
+				sw_agg_combine(&w->aggs[i], w->actx, &st, &stnull,
+							   row->bstate[i], row->bnull[i]);
+				row->bstate[i] = st;
+				row->bnull[i] = stnull;
+			}
+		}
+		row->bfull = row->bfull || full;
+		return;
 	}
+	row->touched = true;
+	row->bfull = full;
+	row->rev_incr = 0;
+	row->bstate = MemoryContextAlloc(w->batch_cxt, sizeof(Datum) * Max(w->naggs, 1));
+	row->bnull = MemoryContextAlloc(w->batch_cxt, sizeof(bool) * Max(w->naggs, 1));
+	for (int i = 0; i < w->naggs; i++)
+	{
+		if (full && row->exists)
+		{
+			row->bstate[i] = sw_agg_deserialize(&w->aggs[i], w->actx,
+												row->stored[i], row->stored_null[i]);
+			row->bnull[i] = row->stored_null[i];
+		}
+		else
+			sw_agg_init(&w->aggs[i], w->actx, &row->bstate[i], &row->bnull[i]);
+	}
+	row->next_touched = w->touched;
+	w->touched = row;
+}
+
+void
+sw_row_touch(SwWindow *w, OpenRow *row)
+{
+	row_touch(w, row, true);
+}
+
+/* Feed the current event into a touched row. */
+void
+sw_row_advance(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip)
+{
 	for (int i = 0; i < w->naggs; i++)
 	{
 		/* arguments are evaluated once per event, whatever its windows */
@@ -398,7 +449,45 @@ accumulate(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip)
 }
 
 static void
-record_late(SwWindow *w, int partition, int64 offset, TimestampTz t)
+accumulate(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip)
+{
+	row_touch(w, row, false);
+	sw_row_advance(w, row, evaluated, skip);
+}
+
+/*
+ * Merge row into into (sessions): states combined, row deleted from the
+ * result table at the end of the batch.
+ */
+void
+sw_row_absorb(SwWindow *w, OpenRow *into, OpenRow *row)
+{
+	row_touch(w, into, true);
+	row_touch(w, row, true);
+	for (int i = 0; i < w->naggs; i++)
+		sw_agg_combine(&w->aggs[i], w->actx, &into->bstate[i], &into->bnull[i],
+					   row->bstate[i], row->bnull[i]);
+	if (row->exists)
+	{
+		MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
+		ItemPointer tid = palloc(sizeof(ItemPointerData));
+
+		*tid = row->tid;
+		w->deleted = lappend(w->deleted, tid);
+		MemoryContextSwitchTo(old);
+		if (row->is_final)
+			w->final_windows--;
+		else
+			w->open_windows--;
+		w->state_dirty = true;
+	}
+	row->dead = true;
+	if (row->entry)
+		sw_row_detach(row->entry, row);
+}
+
+void
+sw_row_late(SwWindow *w, int partition, int64 offset, TimestampTz t)
 {
 	LateEvent  *le = MemoryContextAlloc(w->batch_cxt, sizeof(LateEvent));
 
@@ -412,7 +501,10 @@ record_late(SwWindow *w, int partition, int64 offset, TimestampTz t)
 	w->state_dirty = true;
 }
 
-/* Tumbling and sliding windows: every [start, start + size) that holds t. */
+/*
+ * The windows of an event.  Tumbling and sliding windows: every
+ * [start, start + size) that holds t; sessions and counts have their own.
+ */
 static void
 assign_windows(SwWindow *w, TimestampTz t, int partition, int64 offset)
 {
@@ -425,6 +517,16 @@ assign_windows(SwWindow *w, TimestampTz t, int partition, int64 offset)
 	memset(evaluated, false, sizeof(bool) * w->naggs);
 	for (int i = 0; i < w->ngroup; i++)
 		w->keybuf[i] = ExecEvalExpr(w->group[i], w->econtext, &w->keynulls[i]);
+	if (w->kind == SW_KIND_SESSION)
+	{
+		sw_session_assign(w, t, partition, offset, evaluated, skip);
+		return;
+	}
+	if (w->kind == SW_KIND_COUNT)
+	{
+		sw_count_assign(w, t, evaluated, skip);
+		return;
+	}
 
 	/* a tumbling window is a sliding one whose slide is its size */
 	sw_hop_range(t, w->size, w->slide, w->origin, &k, &last_k);
@@ -434,9 +536,9 @@ assign_windows(SwWindow *w, TimestampTz t, int partition, int64 offset)
 		TimestampTz end = sw_time_add(start, w->size);
 		OpenRow    *row;
 
-		if (is_closed(w, end))
+		if (sw_is_closed(w, end))
 		{
-			record_late(w, partition, offset, t);
+			sw_row_late(w, partition, offset, t);
 			continue;
 		}
 		row = row_lookup(w, start, end, w->keybuf, w->keynulls);
@@ -559,49 +661,70 @@ count_finality(SwWindow *w, OpenRow *row, bool final)
 		else
 			w->open_windows++;
 	}
-	else if (final && !row->is_final)
+	else if (final != row->is_final)
 	{
-		w->open_windows--;
-		w->final_windows++;
+		/* a session extended past the watermark opens again */
+		w->open_windows += final ? -1 : 1;
+		w->final_windows += final ? 1 : -1;
 	}
 	row->is_final = final;
 	w->state_dirty = true;
 }
 
-/* Combine, finalize, serialize and write one touched row. */
-static void
-write_row(SwWindow *w, OpenRow *row)
+/* Final and closed, by kind: count windows finish by count or timeout. */
+static bool
+row_final(SwWindow *w, OpenRow *row)
 {
-	int			nv = 1 + w->ngroup + 2 + w->nout + 3 + w->naggs;
+	if (w->kind == SW_KIND_COUNT)
+		return row->complete || sw_count_timed_out(w, row);
+	return sw_is_final_at(w, row->end);
+}
+
+static bool
+row_closed(SwWindow *w, OpenRow *row)
+{
+	if (w->kind == SW_KIND_COUNT)
+		return row_final(w, row);
+	return sw_is_closed(w, row->end);
+}
+
+/*
+ * Combine, finalize, serialize and write one touched row.  Parameters, in
+ * the order prepare_plans gives them: the group keys (insert) or the ctid
+ * (update), window_start, window_end, the outputs, is_final, revision,
+ * [window_seq, is_complete], _sw_open, the states, [_sw_events, _sw_first].
+ */
+void
+sw_row_write(SwWindow *w, OpenRow *row)
+{
+	int			nv = 1 + w->ngroup + 2 + w->nout + 5 + w->naggs + 2;
 	Datum	   *v = palloc(sizeof(Datum) * nv);
 	char	   *n = palloc(nv + 1);
-	bool		final = w->has_wm && w->wm >= row->end;
-	bool		closed = is_closed(w, row->end);
-	Datum	   *newstored = palloc(sizeof(Datum) * w->naggs);
+	bool		final = row_final(w, row);
+	bool		closed = row_closed(w, row);
+	bool		count = (w->kind == SW_KIND_COUNT);
+	Datum	   *newstored = palloc(sizeof(Datum) * Max(w->naggs, 1));
 	ParamExecData *params = w->outcontext->ecxt_param_exec_vals;
 	int			j = 0;
 
 	memset(n, ' ', nv);
-	n[nv] = '\0';
 	if (row->exists)
 		v[j++] = ItemPointerGetDatum(&row->tid);
 	else
-	{
 		for (int i = 0; i < w->ngroup; i++)
 		{
 			v[j] = row->key.keys[i];
 			n[j++] = row->key.nulls[i] ? 'n' : ' ';
 		}
-		v[j++] = TimestampTzGetDatum(row->key.start);
-		v[j++] = TimestampTzGetDatum(row->end);
-	}
+	v[j++] = TimestampTzGetDatum(row->key.start);
+	v[j++] = TimestampTzGetDatum(row->end);
 	for (int i = 0; i < w->naggs; i++)
 	{
 		SwAggregate *agg = &w->aggs[i];
 		Datum		st = row->bstate[i];
 		bool		stnull = row->bnull[i];
 
-		if (row->exists)
+		if (row->exists && !row->bfull)
 		{
 			Datum		old = sw_agg_deserialize(agg, w->actx, row->stored[i],
 												 row->stored_null[i]);
@@ -625,13 +748,24 @@ write_row(SwWindow *w, OpenRow *row)
 	}
 	count_finality(w, row, final);
 	row->revision += row->rev_incr;
+	row->rev_incr = 0;
 	v[j++] = BoolGetDatum(final);
 	v[j++] = Int32GetDatum(row->revision);
+	if (count)
+	{
+		v[j++] = Int64GetDatum(row->seq);
+		v[j++] = BoolGetDatum(row->complete);
+	}
 	v[j++] = BoolGetDatum(!closed);
 	for (int i = 0; i < w->naggs; i++)
 	{
 		v[j] = newstored[i];
 		n[j++] = (closed || row->bnull[i]) ? 'n' : ' ';
+	}
+	if (count)
+	{
+		v[j++] = Int64GetDatum(row->nevents);
+		v[j++] = TimestampTzGetDatum(row->first_t);
 	}
 	n[j] = '\0';
 	exec_row_plan(w, row->exists ? w->plan_update : w->plan_insert, v, n, row);
@@ -653,32 +787,86 @@ write_row(SwWindow *w, OpenRow *row)
 	}
 }
 
+/* Mark a row the watermark made final or closed (its aggregates unchanged). */
+static void
+mark_row(SwWindow *w, OpenRow *row, bool final, bool closed)
+{
+	Datum		v[3];
+
+	v[0] = ItemPointerGetDatum(&row->tid);
+	v[1] = BoolGetDatum(final);
+	v[2] = BoolGetDatum(!closed);
+	count_finality(w, row, final);
+	exec_row_plan(w, w->plan_mark, v, "   ", row);
+}
+
 /* Mark rows the watermark made final or closed; closed rows leave memory. */
 static void
 sweep_rows(SwWindow *w)
 {
 	HASH_SEQ_STATUS seq;
-	OpenRow    *row;
 
 	if (w->swept || !w->has_wm)
 		return;
 	hashing = w;
-	hash_seq_init(&seq, w->rows);
-	while ((row = hash_seq_search(&seq)) != NULL)
+	if (w->rows)
 	{
-		bool		final = w->wm >= row->end;
-		bool		closed = is_closed(w, row->end);
-		Datum		v[3];
+		OpenRow    *row;
 
-		if (!row->exists || (final == row->is_final && !closed))
-			continue;
-		v[0] = ItemPointerGetDatum(&row->tid);
-		v[1] = BoolGetDatum(final);
-		v[2] = BoolGetDatum(!closed);
-		count_finality(w, row, final);
-		exec_row_plan(w, w->plan_mark, v, "   ", row);
-		if (closed)
-			row_forget(w, row);
+		hash_seq_init(&seq, w->rows);
+		while ((row = hash_seq_search(&seq)) != NULL)
+		{
+			bool		final = row_final(w, row);
+			bool		closed = row_closed(w, row);
+
+			if (!row->exists || (final == row->is_final && !closed))
+				continue;
+			mark_row(w, row, final, closed);
+			if (closed)
+				row_forget(w, row);
+		}
+	}
+	else
+	{
+		KeyEntry   *e;
+
+		hash_seq_init(&seq, w->keyidx);
+		while ((e = hash_seq_search(&seq)) != NULL)
+		{
+			for (int i = e->nrows - 1; i >= 0; i--)
+			{
+				OpenRow    *row = e->rows[i];
+				bool		final = row_final(w, row);
+				bool		closed = row_closed(w, row);
+
+				if (!row->exists || (final == row->is_final && !closed))
+					continue;
+				if (w->kind == SW_KIND_COUNT)
+				{
+					/* a timed-out count window: its is_complete stays false */
+					row_touch(w, row, true);
+					sw_row_write(w, row);
+					row->touched = false;
+					w->touched = NULL;	/* the touched list is done with */
+				}
+				else
+					mark_row(w, row, final, closed);
+				if (closed)
+					keyed_row_free(w, row);
+			}
+			/* a key without sessions is forgotten; count keys keep their sequence */
+			if (e->nrows == 0 && w->kind == SW_KIND_SESSION)
+			{
+				OpenRowKey	key = e->key;
+
+				hash_search(w->keyidx, &key, HASH_REMOVE, NULL);
+				for (int i = 0; i < w->ngroup; i++)
+					if (!key.nulls[i] && !w->gtype[i]->typbyval)
+						pfree(DatumGetPointer(key.keys[i]));
+				pfree(key.keys);
+				pfree(key.nulls);
+			}
+		}
 	}
 	w->swept = true;
 }
@@ -761,19 +949,37 @@ window_end_batch(SwWindow *w, TimestampTz now)
 	Oid			saved_user;
 	int			saved_ctx;
 	MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
+	ListCell   *lc;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	run_as_owner(w, &saved_user, &saved_ctx);
-	for (OpenRow *row = w->touched; row; row = row->next_touched)
+	foreach(lc, w->deleted)
 	{
-		write_row(w, row);
-		row->touched = false;
+		Datum		v[1] = {ItemPointerGetDatum((ItemPointer) lfirst(lc))};
+
+		if (SPI_execute_plan(w->plan_delete, v, " ", false, 0) != SPI_OK_DELETE ||
+			SPI_processed != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("result row of window \"%s\" was changed by someone else", w->name),
+					 errdetail("Result tables are written by stream_windows only."),
+					 errhint("Drop the window with sw.drop_window and create it again.")));
 	}
+	w->deleted = NIL;
+	for (OpenRow *row = w->touched; row; row = row->next_touched)
+		if (!row->dead)
+			sw_row_write(w, row);
 	for (OpenRow *row = w->touched, *next; row; row = next)
 	{
 		next = row->next_touched;
-		if (is_closed(w, row->end))
+		row->touched = false;
+		if (w->rows == NULL)
+		{
+			if (row->dead || row_closed(w, row))
+				keyed_row_free(w, row);
+		}
+		else if (row_closed(w, row))
 			row_forget(w, row);
 	}
 	w->touched = NULL;
@@ -888,27 +1094,6 @@ spi_int64_or(int row, int col, int64 dflt, bool *isnull)
 	return *isnull ? dflt : DatumGetInt64(d);
 }
 
-static char *
-column_list(SwWindow *w, List *group_names, List *agg_names, bool with_keys)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	initStringInfo(&buf);
-	if (with_keys)
-	{
-		foreach(lc, group_names)
-			appendStringInfo(&buf, "%s, ", quote_identifier(strVal(lfirst(lc))));
-		appendStringInfoString(&buf, "window_start, window_end, ");
-	}
-	foreach(lc, agg_names)
-		appendStringInfo(&buf, "%s, ", quote_identifier(strVal(lfirst(lc))));
-	appendStringInfoString(&buf, "is_final, revision, _sw_open");
-	for (int i = 0; i < w->naggs; i++)
-		appendStringInfo(&buf, ", _sw_state_%d", i + 1);
-	return buf.data;
-}
-
 static SPIPlanPtr
 keep_plan(const char *sql, int nargs, Oid *types)
 {
@@ -921,56 +1106,80 @@ keep_plan(const char *sql, int nargs, Oid *types)
 	return plan;
 }
 
+/*
+ * The columns written after the group keys, with their parameter types, in
+ * the order sw_row_write passes them.
+ */
+static void
+written_columns(SwWindow *w, SwDefinition *def, StringInfo cols, Oid *types, int *j)
+{
+	appendStringInfoString(cols, "window_start, window_end");
+	types[(*j)++] = TIMESTAMPTZOID;
+	types[(*j)++] = TIMESTAMPTZOID;
+	for (int i = 0; i < w->nout; i++)
+	{
+		appendStringInfo(cols, ", %s", quote_identifier(strVal(list_nth(def->agg_names, i))));
+		types[(*j)++] = w->outtypes[i];
+	}
+	appendStringInfoString(cols, ", is_final, revision");
+	types[(*j)++] = BOOLOID;
+	types[(*j)++] = INT4OID;
+	if (w->kind == SW_KIND_COUNT)
+	{
+		appendStringInfoString(cols, ", window_seq, is_complete");
+		types[(*j)++] = INT8OID;
+		types[(*j)++] = BOOLOID;
+	}
+	appendStringInfoString(cols, ", _sw_open");
+	types[(*j)++] = BOOLOID;
+	for (int i = 0; i < w->naggs; i++)
+	{
+		appendStringInfo(cols, ", _sw_state_%d", i + 1);
+		types[(*j)++] = w->aggs[i].storetype;
+	}
+	if (w->kind == SW_KIND_COUNT)
+	{
+		appendStringInfoString(cols, ", _sw_events, _sw_first");
+		types[(*j)++] = INT8OID;
+		types[(*j)++] = TIMESTAMPTZOID;
+	}
+}
+
 static void
 prepare_plans(SwWindow *w, SwDefinition *def)
 {
-	int			nv = w->ngroup + 2 + w->nout + 3 + w->naggs;
-	Oid		   *types = palloc(sizeof(Oid) * (nv + 1));
+	Oid		   *types = palloc(sizeof(Oid) * (w->ngroup + w->nout + w->naggs + 16));
+	StringInfoData cols;
 	StringInfoData sql;
 	ListCell   *lc;
 	int			j = 0;
 
 	/* INSERT ... RETURNING ctid */
-	foreach(lc, def->group_exprs)
-		types[j++] = exprType(lfirst(lc));
-	types[j++] = TIMESTAMPTZOID;
-	types[j++] = TIMESTAMPTZOID;
-	for (int i = 0; i < w->nout; i++)
-		types[j++] = w->outtypes[i];
-	types[j++] = BOOLOID;
-	types[j++] = INT4OID;
-	types[j++] = BOOLOID;
-	for (int i = 0; i < w->naggs; i++)
-		types[j++] = w->aggs[i].storetype;
+	initStringInfo(&cols);
+	foreach(lc, def->group_names)
+	{
+		appendStringInfo(&cols, "%s, ", quote_identifier(strVal(lfirst(lc))));
+		types[j++] = exprType(list_nth(def->group_exprs, foreach_current_index(lc)));
+	}
+	written_columns(w, def, &cols, types, &j);
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "INSERT INTO %s (%s) VALUES (", w->result_sql,
-					 column_list(w, def->group_names, def->agg_names, true));
-	for (int i = 1; i <= nv; i++)
+	appendStringInfo(&sql, "INSERT INTO %s (%s) VALUES (", w->result_sql, cols.data);
+	for (int i = 1; i <= j; i++)
 		appendStringInfo(&sql, "%s$%d", i > 1 ? ", " : "", i);
 	appendStringInfoString(&sql, ") RETURNING ctid");
-	w->plan_insert = keep_plan(sql.data, nv, types);
+	w->plan_insert = keep_plan(sql.data, j, types);
 
-	/* UPDATE ... WHERE ctid = $1 RETURNING ctid */
+	/* UPDATE ... SET (columns) = ROW($2, ...) WHERE ctid = $1 RETURNING ctid */
+	resetStringInfo(&cols);
 	j = 0;
 	types[j++] = TIDOID;
-	for (int i = 0; i < w->nout; i++)
-		types[j++] = w->outtypes[i];
-	types[j++] = BOOLOID;
-	types[j++] = INT4OID;
-	types[j++] = BOOLOID;
-	for (int i = 0; i < w->naggs; i++)
-		types[j++] = w->aggs[i].storetype;
+	written_columns(w, def, &cols, types, &j);
 	resetStringInfo(&sql);
-	appendStringInfo(&sql, "UPDATE %s SET ", w->result_sql);
-	j = 2;
-	foreach(lc, def->agg_names)
-		appendStringInfo(&sql, "%s = $%d, ", quote_identifier(strVal(lfirst(lc))), j++);
-	appendStringInfo(&sql, "is_final = $%d, revision = $%d, _sw_open = $%d", j, j + 1, j + 2);
-	j += 3;
-	for (int i = 0; i < w->naggs; i++)
-		appendStringInfo(&sql, ", _sw_state_%d = $%d", i + 1, j++);
-	appendStringInfoString(&sql, " WHERE ctid = $1 RETURNING ctid");
-	w->plan_update = keep_plan(sql.data, j - 1, types);
+	appendStringInfo(&sql, "UPDATE %s SET (%s) = ROW(", w->result_sql, cols.data);
+	for (int i = 2; i <= j; i++)
+		appendStringInfo(&sql, "%s$%d", i > 2 ? ", " : "", i);
+	appendStringInfoString(&sql, ") WHERE ctid = $1 RETURNING ctid");
+	w->plan_update = keep_plan(sql.data, j, types);
 
 	/* marking final / closed */
 	types[0] = TIDOID;
@@ -982,6 +1191,11 @@ prepare_plans(SwWindow *w, SwDefinition *def)
 		appendStringInfo(&sql, ", _sw_state_%d = CASE WHEN $3 THEN _sw_state_%d END", i + 1, i + 1);
 	appendStringInfoString(&sql, " WHERE ctid = $1 RETURNING ctid");
 	w->plan_mark = keep_plan(sql.data, 3, types);
+
+	/* sessions absorbed into another */
+	resetStringInfo(&sql);
+	appendStringInfo(&sql, "DELETE FROM %s WHERE ctid = $1", w->result_sql);
+	w->plan_delete = keep_plan(sql.data, 1, types);
 }
 
 /* The rows that are not closed yet, back into memory. */
@@ -990,11 +1204,15 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 {
 	StringInfoData sql;
 	ListCell   *lc;
+	bool		count = (w->kind == SW_KIND_COUNT);
+	int			first_state = 6 + w->ngroup + (count ? 2 : 0);
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ctid, window_start, window_end, is_final, revision");
 	foreach(lc, def->group_names)
 		appendStringInfo(&sql, ", %s", quote_identifier(strVal(lfirst(lc))));
+	if (count)
+		appendStringInfoString(&sql, ", window_seq, _sw_events, _sw_first");
 	for (int i = 0; i < w->naggs; i++)
 		appendStringInfo(&sql, ", _sw_state_%d", i + 1);
 	appendStringInfo(&sql, " FROM %s WHERE _sw_open", w->result_sql);
@@ -1012,21 +1230,58 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 
 		for (int i = 0; i < w->ngroup; i++)
 			w->keybuf[i] = SPI_getbinval(tup, desc, 6 + i, &w->keynulls[i]);
-		row = row_lookup(w, start, end, w->keybuf, w->keynulls);
+		if (w->rows)
+			row = row_lookup(w, start, end, w->keybuf, w->keynulls);
+		else
+			row = sw_row_new(w, sw_key_entry(w, w->keybuf, w->keynulls), start, end);
 		row->exists = true;
 		row->tid = *DatumGetItemPointer(SPI_getbinval(tup, desc, 1, &isnull));
 		row->is_final = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
 		row->revision = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
+		if (count)
+		{
+			row->seq = DatumGetInt64(SPI_getbinval(tup, desc, 6 + w->ngroup, &isnull));
+			row->nevents = DatumGetInt64(SPI_getbinval(tup, desc, 7 + w->ngroup, &isnull));
+			row->first_t = DatumGetTimestampTz(SPI_getbinval(tup, desc, 8 + w->ngroup, &isnull));
+		}
 		for (int i = 0; i < w->naggs; i++)
 		{
 			SwAggregate *agg = &w->aggs[i];
-			Datum		d = SPI_getbinval(tup, desc, 6 + w->ngroup + i, &row->stored_null[i]);
+			Datum		d = SPI_getbinval(tup, desc, first_state + i, &row->stored_null[i]);
 			MemoryContext old = MemoryContextSwitchTo(w->cxt);
 
 			row->stored[i] = row->stored_null[i] ? (Datum) 0 :
 				datumCopy(d, agg->internal_state ? false : agg->transtypbyval,
 						  agg->internal_state ? -1 : agg->transtyplen);
 			MemoryContextSwitchTo(old);
+		}
+	}
+
+	/* count windows number on from the last window of each key */
+	if (count)
+	{
+		resetStringInfo(&sql);
+		appendStringInfoString(&sql, "SELECT max(window_seq)");
+		foreach(lc, def->group_names)
+			appendStringInfo(&sql, ", %s", quote_identifier(strVal(lfirst(lc))));
+		appendStringInfo(&sql, " FROM %s GROUP BY ", w->result_sql);
+		if (def->group_names == NIL)
+			appendStringInfoString(&sql, "()");
+		for (int i = 0; i < w->ngroup; i++)
+			appendStringInfo(&sql, "%s%d", i ? ", " : "", i + 2);
+		if (SPI_execute(sql.data, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the count windows of \"%s\"", w->name);
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			bool		isnull;
+			int64		last = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
+
+			if (isnull)
+				continue;
+			for (int i = 0; i < w->ngroup; i++)
+				w->keybuf[i] = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2 + i, &w->keynulls[i]);
+			sw_key_entry(w, w->keybuf, w->keynulls)->next_seq = last + 1;
 		}
 	}
 }
@@ -1084,7 +1339,9 @@ build_window(int r, MemoryContext cxt)
 											   get_rel_name(result));
 	w->owner = (Oid) strtoul(spi_string(r, 4), NULL, 10);
 	kind = spi_string(r, 5);
-	w->kind = strcmp(kind, "sliding") == 0 ? SW_KIND_SLIDING : SW_KIND_TUMBLING;
+	w->kind = strcmp(kind, "sliding") == 0 ? SW_KIND_SLIDING :
+		strcmp(kind, "session") == 0 ? SW_KIND_SESSION :
+		strcmp(kind, "count") == 0 ? SW_KIND_COUNT : SW_KIND_TUMBLING;
 	w->size = spi_int64_or(r, 6, 0, &isnull);
 	w->slide = spi_int64_or(r, 7, w->size, &isnull);
 	if (w->kind == SW_KIND_TUMBLING)
@@ -1101,6 +1358,9 @@ build_window(int r, MemoryContext cxt)
 	w->late_merged = spi_int64_or(r, 16, 0, &isnull);
 	w->late_dropped = spi_int64_or(r, 17, 0, &isnull);
 	w->null_skipped = spi_int64_or(r, 18, 0, &isnull);
+	w->gap = spi_int64_or(r, 19, 0, &isnull);
+	w->count_n = spi_int64_or(r, 20, 0, &isnull);
+	w->timeout = spi_int64_or(r, 21, 0, &isnull);
 	w->swept = true;
 
 	/* expressions: initialized as the owner, whose EXECUTE rights count */
@@ -1149,8 +1409,15 @@ build_window(int r, MemoryContext cxt)
 	ctl.hash = row_hash;
 	ctl.match = row_match;
 	ctl.hcxt = w->cxt;
-	w->rows = hash_create("stream_windows open rows", 256, &ctl,
-						  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	if (w->kind == SW_KIND_SESSION || w->kind == SW_KIND_COUNT)
+	{
+		ctl.entrysize = sizeof(KeyEntry);
+		w->keyidx = hash_create("stream_windows open keys", 256, &ctl,
+								HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	}
+	else
+		w->rows = hash_create("stream_windows open rows", 256, &ctl,
+							  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 	w->parts = palloc0(sizeof(PartState));
 	w->nparts = 0;
 
@@ -1189,7 +1456,9 @@ sw_engine_load(int source_id, int only_window, TupleDesc staging_desc, MemoryCon
 							  " (extract(epoch FROM w.allowed_lateness) * 1000000)::bigint,"
 							  " (extract(epoch FROM w.idle_timeout) * 1000000)::bigint,"
 							  " w.definition, st.watermark, st.open_windows, st.final_windows,"
-							  " st.late_merged, st.late_dropped, st.null_time_skipped"
+							  " st.late_merged, st.late_dropped, st.null_time_skipped,"
+							  " (extract(epoch FROM w.gap) * 1000000)::bigint, w.count::bigint,"
+							  " (extract(epoch FROM w.timeout) * 1000000)::bigint"
 							  "  FROM sw.window w JOIN sw.window_state st ON st.window_id = w.id"
 							  " WHERE w.source_id = $1 AND ($2 = 0 OR w.id = $2) ORDER BY w.id",
 							  2, types, v, NULL, false, 0) != SPI_OK_SELECT)
@@ -1231,6 +1500,8 @@ sw_engine_free(SwEngine *e)
 			SPI_freeplan(w->plan_update);
 		if (w->plan_mark)
 			SPI_freeplan(w->plan_mark);
+		if (w->plan_delete)
+			SPI_freeplan(w->plan_delete);
 	}
 }
 

@@ -1,0 +1,166 @@
+/*-------------------------------------------------------------------------
+ *
+ * window_internal.h
+ *	  The window engine's inner structures, shared by the engine
+ *	  (window_engine.c) and the window kinds that need more than an
+ *	  assigner: sessions (window_session.c) and counts (window_count.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SW_WINDOW_INTERNAL_H
+#define SW_WINDOW_INTERNAL_H
+
+#include "executor/spi.h"
+#include "nodes/execnodes.h"
+#include "storage/itemptr.h"
+#include "utils/hsearch.h"
+#include "utils/typcache.h"
+
+#include "window.h"
+#include "window_agg.h"
+
+typedef struct PartState
+{
+	int64		start_offset;	/* events below it predate the window */
+	bool		seen;			/* delivered an event with a time */
+	TimestampTz max_t;
+	TimestampTz last_at;		/* worker clock of the last such event */
+	bool		idle;
+	bool		dirty;
+} PartState;
+
+typedef struct OpenRowKey
+{
+	TimestampTz start;
+	Datum	   *keys;
+	bool	   *nulls;
+} OpenRowKey;
+
+typedef struct OpenRow
+{
+	OpenRowKey	key;			/* hash key: must be first */
+	TimestampTz end;
+	bool		exists;			/* in the result table, at tid */
+	ItemPointerData tid;
+	bool		is_final;
+	int32		revision;
+	Datum	   *stored;			/* partial aggregates as stored */
+	bool	   *stored_null;
+	/* count windows */
+	int64		seq;			/* window_seq */
+	int64		nevents;
+	TimestampTz first_t;		/* event time of its first-arrived event */
+	bool		complete;
+	/* sessions and counts live in a KeyEntry, not in the rows hash */
+	struct KeyEntry *entry;
+	/* this batch */
+	bool		touched;
+	bool		bfull;			/* bstate holds the whole state, stored included */
+	bool		dead;			/* absorbed into another row: deleted */
+	Datum	   *bstate;
+	bool	   *bnull;
+	int32		rev_incr;
+	struct OpenRow *next_touched;
+} OpenRow;
+
+typedef struct LateEvent
+{
+	int			partition;
+	int64		offset;
+	TimestampTz t;
+	TimestampTz wm;
+	struct LateEvent *next;
+} LateEvent;
+
+typedef struct SwWindow
+{
+	int			id;
+	char	   *name;
+	char	   *result_sql;		/* quoted, qualified result table */
+	Oid			owner;
+	SwWindowKind kind;
+	int64		size;
+	int64		slide;
+	int64		delay;
+	int64		lateness;
+	int64		idle_timeout;	/* 0: none */
+	int64		gap;			/* session */
+	int64		count_n;		/* count */
+	int64		timeout;		/* count, 0: none */
+	TimestampTz origin;
+
+	ExprState  *event_time;
+	ExprState  *filter;
+	int			ngroup;
+	ExprState **group;
+	TypeCacheEntry **gtype;
+	Oid		   *gcoll;
+	int			naggs;
+	SwAggregate *aggs;
+	SwAggContext *actx;
+	int			nout;			/* result columns computed from the aggregates */
+	ExprState **outputs;
+	Oid		   *outtypes;
+	ExprContext *outcontext;	/* its params are the aggregates' results */
+	EState	   *estate;
+	ExprContext *econtext;
+
+	MemoryContext cxt;			/* open rows, for the window's life */
+	MemoryContext batch_cxt;	/* partial aggregates of this batch */
+	HTAB	   *rows;			/* tumbling, sliding: by (start, key) */
+	HTAB	   *keyidx;			/* session, count: by key */
+	List	   *deleted;		/* tids of absorbed rows, this batch */
+	OpenRow    *touched;
+	LateEvent  *late;
+	Datum	   *keybuf;
+	bool	   *keynulls;
+
+	int			nparts;
+	PartState  *parts;
+	bool		has_wm;
+	TimestampTz wm;
+	bool		state_dirty;
+	bool		swept;			/* rows checked against wm since it moved */
+	int64		open_windows;
+	int64		final_windows;
+	int64		late_merged;
+	int64		late_dropped;
+	int64		null_skipped;
+
+	SPIPlanPtr	plan_insert;
+	SPIPlanPtr	plan_update;
+	SPIPlanPtr	plan_mark;
+	SPIPlanPtr	plan_delete;
+} SwWindow;
+
+/* A group key's open rows: sessions, or a count window and its sequence. */
+typedef struct KeyEntry
+{
+	OpenRowKey	key;			/* hash key (start unused): must be first */
+	int			nrows;
+	int			maxrows;
+	OpenRow   **rows;
+	int64		next_seq;		/* count windows: the next window_seq */
+} KeyEntry;
+
+/* window_engine.c, for the window kinds */
+extern bool sw_is_closed(SwWindow *w, TimestampTz end);
+extern bool sw_is_final_at(SwWindow *w, TimestampTz end);
+extern KeyEntry *sw_key_entry(SwWindow *w, Datum *keys, bool *nulls);
+extern OpenRow *sw_row_new(SwWindow *w, KeyEntry *entry, TimestampTz start,
+						   TimestampTz end);
+extern void sw_row_detach(KeyEntry *entry, OpenRow *row);
+extern void sw_row_touch(SwWindow *w, OpenRow *row);
+extern void sw_row_advance(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip);
+extern void sw_row_absorb(SwWindow *w, OpenRow *into, OpenRow *row);
+extern void sw_row_late(SwWindow *w, int partition, int64 offset, TimestampTz t);
+extern void sw_row_write(SwWindow *w, OpenRow *row);
+
+/* window_session.c */
+extern void sw_session_assign(SwWindow *w, TimestampTz t, int partition, int64 offset,
+							  bool *evaluated, bool *skip);
+/* window_count.c */
+extern void sw_count_assign(SwWindow *w, TimestampTz t, bool *evaluated, bool *skip);
+extern bool sw_count_timed_out(SwWindow *w, OpenRow *row);
+
+#endif							/* SW_WINDOW_INTERNAL_H */
