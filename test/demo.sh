@@ -8,10 +8,11 @@
 #   → throwaway PostgreSQL cluster with stream_windows preloaded
 #   → sw.create_source: a background worker stages the topic into an
 #     UNLOGGED table; bad messages land in sw.dead_letters
-#   → sw.create_window: live tumbling (hits per host per minute) and sliding
-#     (peak use: 1 hour every 5 minutes) windows, with a watermark delay and
-#     allowed lateness, so out-of-order events merge into final rows
-#     (revision > 0) and too-late ones land in sw.late_events
+#   → sw.create_window: live tumbling (hits per host per minute), sliding
+#     (peak use: 1 hour every 5 minutes), session (visits per ip, gap 5
+#     minutes) and count (a 3-step funnel per ip, 2-minute timeout) windows,
+#     with watermark delay and allowed lateness, so out-of-order events merge
+#     into final rows (revision > 0) and too-late ones land in sw.late_events
 #   → printed as it fills: the windows, sw.windows, sw.source_partitions
 #     (lag), sw.dead_letters, and ad-hoc session and count windows over
 #     the staging table.
@@ -60,6 +61,13 @@ SELECT sw.create_window('peak_use', 'web_events', 'sliding',
 	aggregates => 'count(*) AS hits, sum(ms) AS total_ms',
 	event_time => 'event_time', size => '1 hour', slide => '5 minutes',
 	allowed_lateness => '1 minute');
+SELECT sw.create_window('visits', 'web_events', 'session',
+	aggregates => 'count(*) AS pages, sum(ms) AS total_ms',
+	group_by => 'ip', event_time => 'event_time', gap => '5 minutes',
+	allowed_lateness => '2 minutes');
+SELECT sw.create_window('funnel', 'web_events', 'count',
+	aggregates => 'count(*) AS steps, min(event_time) AS first_step',
+	group_by => 'ip', event_time => 'event_time', count => 3, timeout => '2 minutes');
 SQL
 
 echo "== producing $EVENTS events at $RATE/s, 20 ms of event time apart from 12:00:00:"
@@ -78,7 +86,7 @@ run() {
 show() {
 	cluster_psql -c "SELECT name, state, messages, dead_letters, last_message_at FROM sw.sources" \
 		-c "SELECT * FROM sw.source_partitions ORDER BY kafka_partition" \
-		-c "SELECT name, watermark, open_windows, final_windows, late_merged, late_dropped FROM sw.windows" \
+		-c "SELECT name, kind, watermark, open_windows, final_windows, late_merged, late_dropped FROM sw.windows" \
 		-c "SELECT host, window_start, hits, avg_ms, is_final, revision FROM hits_per_minute
 		    ORDER BY window_start DESC, host LIMIT 6"
 }
@@ -107,8 +115,7 @@ FROM sw.late_events ORDER BY recorded_at, kafka_offset LIMIT 5"
 
 echo
 echo "== end of the stream: sw.advance_watermark closes the last windows"
-cluster_psql -qc "SELECT sw.advance_watermark('hits_per_minute', '2100-01-01'),
-                         sw.advance_watermark('peak_use', '2100-01-01')"
+cluster_psql -qc "SELECT sw.advance_watermark(name, '2100-01-01') FROM sw.windows" >/dev/null
 for _ in $(seq 50); do
 	[ "$(cluster_psql -qAt -c 'SELECT bool_and(is_final) FROM hits_per_minute')" = t ] && break
 	sleep 0.2
@@ -139,24 +146,19 @@ SELECT kafka_partition AS p, kafka_offset AS off, error,
        left(convert_from(payload, 'UTF8'), 60) AS payload
 FROM sw.dead_letters ORDER BY recorded_at, kafka_offset LIMIT 5"
 
-run "session: visitor sessions per ip, gap 5 seconds (sw.session_start over staging)" "
-SELECT ip, session_start, max(event_time) + interval '5 seconds' AS session_end, count(*) AS hits
-FROM (SELECT ip, event_time,
-             sw.session_start(event_time, '5 seconds') OVER (PARTITION BY ip ORDER BY event_time)
-      FROM web_events) s
-GROUP BY ip, session_start
-ORDER BY hits DESC, ip
-LIMIT 5"
+run "session, live: visits per ip (gap 5 minutes), the longest" "
+SELECT ip, window_start, window_end, pages, total_ms, is_final, revision
+FROM visits ORDER BY pages DESC, ip LIMIT 5"
 
-run "count: a 3-step funnel per ip (sw.count_window over staging)" "
-SELECT ip, window_seq, count(*) = 3 AS is_complete,
-       string_agg(url, ' -> ' ORDER BY event_time) AS steps
-FROM (SELECT ip, url, event_time,
-             sw.count_window(3) OVER (PARTITION BY ip ORDER BY event_time, kafka_partition, kafka_offset) AS window_seq
+run "count, live: a 3-step funnel per ip; incomplete ones timed out after 2 minutes" "
+SELECT ip, window_seq, window_start, window_end, steps, is_complete, is_final
+FROM funnel ORDER BY ip, window_seq LIMIT 6"
+
+run "the same funnel as an ad-hoc query (sw.count_window over staging)" "
+SELECT ip, window_seq, count(*) AS steps
+FROM (SELECT ip, sw.count_window(3) OVER (PARTITION BY ip ORDER BY kafka_partition, kafka_offset) AS window_seq
       FROM web_events) c
-GROUP BY ip, window_seq
-ORDER BY ip, window_seq
-LIMIT 5"
+GROUP BY ip, window_seq ORDER BY ip, window_seq LIMIT 6"
 
 echo
 echo "== done; broker and cluster are removed on exit"
