@@ -93,7 +93,7 @@ build_conf(const char *brokers, const SwKafkaOptions *opts, const char *group_id
 	conf_set(conf, "enable.partition.eof", "false");
 	conf_set(conf, "log.queue", "true");
 	if (!option_given(opts, "fetch.wait.max.ms"))
-		conf_set(conf, "fetch.wait.max.ms", "100");
+		conf_set(conf, "fetch.wait.max.ms", "25");
 	if (!option_given(opts, "reconnect.backoff.max.ms"))
 		conf_set(conf, "reconnect.backoff.max.ms", "1000");
 	for (int i = 0; i < opts->count; i++)

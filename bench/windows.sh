@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# bench/windows.sh — what continuous windows cost a source, one run.
+#
+# N JSON web events (test/sw_produce --generate web) are preloaded onto the
+# embedded broker (enough partitions that its size-based retention drops
+# none).  For each configuration a fresh source consumes all of them,
+# timed from sw.resume_source until sum(next_offset) reaches N:
+#   ingest-only   no window
+#   tumbling      count(*), sum(ms) per host, 1 minute
+#   sliding       count(*), sum(ms) per host, 1 hour every 5 minutes (12 windows an event)
+#   session       count(*), sum(ms) per 100,000 distinct keys, gap 5 minutes
+#   count         count(*), sum(ms) per ip (1,000 keys), n = 3
+# Each is run RUNS times; medians and ratios to ingest-only are printed with
+# the goals: tumbling costs <= 10% (ratio >= 0.90), sliding >= 0.50,
+# session and count >= 0.50.  Then LATENCY_SECONDS of a live stream at
+# LATENCY_RATE events/s into a tumbling window: the time from a message's
+# Kafka timestamp (set by the producer) to the window row showing it,
+# sampled every 10 ms: p50 and p99 (goal p99 <= 50 ms).
+#
+#   N=500000 RUNS=3 bench/windows.sh
+#
+# Runs as root (the cluster runs as "postgres"); needs the extension
+# installed (make && make install).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. test/lib/cluster.sh
+
+N=${N:-500000}
+RUNS=${RUNS:-3}
+PARTS=${PARTS:-$(( (N + 15624) / 15625 ))}
+LATENCY_RATE=${LATENCY_RATE:-10000}
+LATENCY_SECONDS=${LATENCY_SECONDS:-20}
+COLUMNS_SQL='url text, referrer text, ip inet, ms int, host text, event_time timestamptz'
+GLIBC_BROKER=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967295:glibc.malloc.top_pad=67108864:glibc.malloc.arena_max=1
+[ -x test/sw_broker ] && [ -x test/sw_produce ] || make -s tools
+
+WORK=$(mktemp -d /tmp/sw-windows.XXXXXX)
+BROKER_PID=
+cleanup() {
+	[ -n "${PRODUCER_PID:-}" ] && kill "$PRODUCER_PID" 2>/dev/null
+	[ -z "$BROKER_PID" ] || kill "$BROKER_PID" 2>/dev/null
+	cluster_stop
+	rm -rf "$WORK"
+}
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
+		END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+env GLIBC_TUNABLES=$GLIBC_BROKER test/sw_broker --topic "events:$PARTS" --topic live:4 \
+	--bootstrap-file "$WORK/bootstrap" >/dev/null 2>"$WORK/broker.err" &
+BROKER_PID=$!
+for _ in $(seq 100); do [ -s "$WORK/bootstrap" ] && break; sleep 0.1; done
+BS=$(cat "$WORK/bootstrap")
+trap cleanup EXIT
+cluster_start "shared_buffers = '1GB'" "max_wal_size = '4GB'" "jit = off" "sw.database = 'postgres'"
+trap cleanup EXIT
+export PGOPTIONS='-c client_min_messages=warning'
+
+echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $("$PG_BIN/postgres" --version)"
+echo "== preloading $N web events onto $PARTS partitions"
+test/sw_produce -b "$BS" -t events --generate web --count "$N" --partitions "$PARTS" --seed 1 \
+	--malformed-pct 0 --out-of-order-pct 0 --start-ms 1795608000000 --step-ms 1 \
+	>/dev/null 2>"$WORK/preload.err" || { cat "$WORK/preload.err"; exit 1; }
+
+cluster_psql -q <<'SQL'
+CREATE EXTENSION stream_windows;
+CREATE TABLE bench_result (run text, seconds float8, n bigint);
+-- a source created paused (one transaction), its window, then resume: timed
+-- from the resume to the N-th applied event
+CREATE PROCEDURE bench_window(run text, brokers text, cols text, n_target bigint, win text)
+LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz; n bigint := 0;
+BEGIN
+	PERFORM sw.create_source(run, brokers, 'events', 'json', cols);
+	PERFORM sw.pause_source(run);
+	COMMIT;
+	IF win IS NOT NULL THEN
+		EXECUTE format(win, run || '_w', run);
+	END IF;
+	COMMIT;
+	t0 := clock_timestamp();
+	PERFORM sw.resume_source(run);
+	COMMIT;
+	LOOP
+		SELECT coalesce(sum(next_offset), 0) INTO n FROM sw.source_partitions WHERE source_name = run;
+		EXIT WHEN n >= n_target OR clock_timestamp() - t0 > interval '900 seconds';
+		COMMIT;
+		PERFORM pg_sleep(0.02);
+	END LOOP;
+	INSERT INTO bench_result VALUES (run, extract(epoch FROM clock_timestamp() - t0), n);
+END $$;
+SQL
+
+declare -A WINDOW=(
+	[ingest]=''
+	[tumbling]="SELECT sw.create_window(%L, %L, 'tumbling', 'count(*) AS hits, sum(ms) AS ms', group_by => 'host', event_time => 'event_time', size => '1 minute')"
+	[sliding]="SELECT sw.create_window(%L, %L, 'sliding', 'count(*) AS hits, sum(ms) AS ms', group_by => 'host', event_time => 'event_time', size => '1 hour', slide => '5 minutes')"
+	[session]="SELECT sw.create_window(%L, %L, 'session', 'count(*) AS hits, sum(ms) AS ms', group_by => 'host(ip) || ''/'' || mod(kafka_offset, 100) AS visitor', event_time => 'event_time', gap => '5 minutes')"
+	[count]="SELECT sw.create_window(%L, %L, 'count', 'count(*) AS hits, sum(ms) AS ms', group_by => 'ip', event_time => 'event_time', count => 3)"
+)
+KINDS="ingest tumbling sliding session count"
+declare -A RATES
+# a first read warms the broker up (it faults its message sets in)
+cluster_psql -q -c "CALL bench_window('warmup', '$BS', '$COLUMNS_SQL', $N, NULL)" \
+	-c "SELECT sw.drop_source('warmup')" >/dev/null
+for r in $(seq "$RUNS"); do
+	for k in $KINDS; do
+		run="b_${k}_$r"
+		if [ -n "${WINDOW[$k]}" ]; then
+			win=$(cluster_psql -qAt -c "SELECT quote_literal(\$q\$${WINDOW[$k]}\$q\$)")
+		else
+			win=NULL
+		fi
+		cluster_psql -q -c "CALL bench_window('$run', '$BS', '$COLUMNS_SQL', $N, $win)"
+		read -r secs n < <(cluster_psql -qAt -F' ' -c "SELECT seconds, n FROM bench_result WHERE run = '$run'")
+		[ "$n" = "$N" ] || { echo "$run: only $n of $N applied"; exit 1; }
+		if [ "$k" != ingest ]; then
+			check=$(cluster_psql -qAt -c "SELECT sum(hits) FROM ${run}_w")
+			expect=$N
+			[ "$k" = sliding ] && expect=$((N * 12))
+			[ "$check" = "$expect" ] || echo "   note: $run counted $check events in its window (expected $expect)"
+		fi
+		RATES[$k]+=" $(awk -v n="$N" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')"
+		cluster_psql -q -c "SELECT sw.drop_source('$run', cascade => true)" >/dev/null
+	done
+	echo "   run $r:$(for k in $KINDS; do printf ' %s %s/s' "$k" "${RATES[$k]##* }"; done)"
+done
+
+echo
+printf '%-10s %14s %8s   %s\n' window "median ev/s" ratio "runs (ev/s)"
+base=$(median ${RATES[ingest]})
+for k in $KINDS; do
+	m=$(median ${RATES[$k]})
+	goal=""
+	case $k in
+		tumbling) goal="goal >= 0.90" ;;
+		sliding|session|count) goal="goal >= 0.50" ;;
+	esac
+	ratio=$(awk -v a="$m" -v b="$base" 'BEGIN { printf "%.2f", a / b }')
+	met=""
+	[ -n "$goal" ] && met=$(awk -v r="$ratio" -v g="${goal##* }" 'BEGIN { print (r >= g) ? "met" : "NOT met" }')
+	printf '%-10s %14.0f %8s   %s  %s %s\n' "$k" "$m" "$ratio" "${RATES[$k]# }" "$goal" "$met"
+done
+
+# ---- latency: produce -> visible in a tumbling window ---------------------
+echo
+echo "== latency: $LATENCY_SECONDS s at $LATENCY_RATE events/s into a tumbling window"
+cluster_psql -q <<SQL
+SELECT sw.create_source('live', '$BS', 'live', 'json', '$COLUMNS_SQL', start_from => 'latest');
+SELECT sw.create_window('live_w', 'live', 'tumbling', 'count(*) AS hits, max(kafka_timestamp) AS last_ts',
+	size => '1 minute');
+CREATE TABLE lag_samples (lag float8);
+CREATE PROCEDURE sample_lag(seconds float8) LANGUAGE plpgsql AS \$\$
+DECLARE t0 timestamptz := clock_timestamp(); l float8;
+BEGIN
+	WHILE clock_timestamp() - t0 < seconds * interval '1 second' LOOP
+		SELECT extract(epoch FROM clock_timestamp() - max(last_ts)) * 1000 INTO l FROM live_w;
+		IF l IS NOT NULL THEN INSERT INTO lag_samples VALUES (l); END IF;
+		COMMIT;
+		PERFORM pg_sleep(0.01);
+	END LOOP;
+END \$\$;
+SQL
+for _ in $(seq 100); do
+	[ "$(cluster_psql -qAt -c "SELECT count(*) FROM sw.source_partitions WHERE source_name = 'live'")" = 4 ] && break
+	sleep 0.1
+done
+test/sw_produce -b "$BS" -t live --generate web --count $((LATENCY_RATE * (LATENCY_SECONDS + 2))) \
+	--rate "$LATENCY_RATE" --partitions 4 --malformed-pct 0 >/dev/null 2>&1 &
+PRODUCER_PID=$!
+sleep 2
+cluster_psql -q -c "CALL sample_lag($LATENCY_SECONDS)"
+cluster_psql -qAt -F' ' -c "SELECT count(*), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY lag)::numeric, 1),
+	round(percentile_cont(0.99) WITHIN GROUP (ORDER BY lag)::numeric, 1) FROM lag_samples" |
+	while read -r n p50 p99; do
+		echo "   $n samples: p50 $p50 ms, p99 $p99 ms (goal p99 <= 50 ms: $(awk -v p="$p99" 'BEGIN { print (p <= 50) ? "met" : "NOT met" }'))"
+		echo "   (a sample is the age of the newest event visible in the window, so it includes"
+		echo "    the producer's linger.ms of 5 ms and up to 10 ms of sampling)"
+	done
+wait "$PRODUCER_PID" 2>/dev/null || true
+PRODUCER_PID=
