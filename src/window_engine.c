@@ -1205,7 +1205,7 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 	StringInfoData sql;
 	ListCell   *lc;
 	bool		count = (w->kind == SW_KIND_COUNT);
-	int			first_state = 6 + w->ngroup + (count ? 2 : 0);
+	int			first_state = 6 + w->ngroup + (count ? 3 : 0);
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ctid, window_start, window_end, is_final, revision");
