@@ -17,6 +17,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
@@ -199,6 +200,78 @@ catalog_advance_offset(int source_id, int partition, int64 old_offset,
 	spi_end();
 }
 
+static char *qualified_name(Oid relid);
+
+static Datum
+int8_array(int n, const int64 *values)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		d[i] = Int64GetDatum(values[i]);
+	return PointerGetDatum(construct_array(d, n, INT8OID, 8, true, TYPALIGN_DOUBLE));
+}
+
+static Datum
+int4_array(int n, const int *values)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		d[i] = Int32GetDatum(values[i]);
+	return PointerGetDatum(construct_array(d, n, INT4OID, 4, true, TYPALIGN_INT));
+}
+
+void
+catalog_advance_offsets(int source_id, int n, const int *partitions,
+						const int64 *old_offsets, const int64 *new_offsets)
+{
+	Oid			types[4] = {INT4OID, INT4ARRAYOID, INT8ARRAYOID, INT8ARRAYOID};
+	Datum		values[4];
+
+	if (n == 0)
+		return;
+	values[0] = Int32GetDatum(source_id);
+	values[1] = int4_array(n, partitions);
+	values[2] = int8_array(n, old_offsets);
+	values[3] = int8_array(n, new_offsets);
+	spi_begin();
+	spi_exec("UPDATE sw.source_offset o SET next_offset = u.new_offset"
+			 "  FROM unnest($2, $3, $4) AS u(kafka_partition, old_offset, new_offset)"
+			 " WHERE o.source_id = $1 AND o.kafka_partition = u.kafka_partition"
+			 "   AND o.next_offset = u.old_offset",
+			 4, types, values, SPI_OK_UPDATE);
+	if (SPI_processed != (uint64) n)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("offsets of source %d changed while its worker was consuming it",
+						source_id),
+				 errdetail("The source was reset or dropped; the worker starts again from the stored offsets.")));
+	spi_end();
+}
+
+void
+catalog_retain(Oid staging, int source_id, int npartitions, const int64 *below)
+{
+	Oid			types[2] = {INT4OID, INT8ARRAYOID};
+	Datum		values[2];
+
+	values[0] = Int32GetDatum(source_id);
+	values[1] = int8_array(npartitions, below);
+	/* one pass over staging, whatever the number of partitions */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	spi_exec(psprintf("DELETE FROM %s WHERE kafka_offset < ($1::bigint[])[kafka_partition + 1]",
+					  qualified_name(staging)), 1, &types[1], &values[1], SPI_OK_DELETE);
+	SPI_finish();
+	spi_begin();
+	spi_exec("UPDATE sw.source_offset o SET staged_from = u.below"
+			 "  FROM unnest($2) WITH ORDINALITY AS u(below, p)"
+			 " WHERE o.source_id = $1 AND o.kafka_partition = u.p - 1 AND o.staged_from < u.below",
+			 2, types, values, SPI_OK_UPDATE);
+	spi_end();
+}
+
 void
 catalog_raise_staged_from(int source_id, int partition, int64 offset)
 {
@@ -279,15 +352,3 @@ catalog_staged_max(Oid staging, int npartitions, int64 *max_offset)
 	SPI_finish();
 }
 
-void
-catalog_delete_staged_below(Oid staging, int partition, int64 offset)
-{
-	Oid			types[2] = {INT4OID, INT8OID};
-	Datum		values[2] = {Int32GetDatum(partition), Int64GetDatum(offset)};
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	spi_exec(psprintf("DELETE FROM %s WHERE kafka_partition = $1 AND kafka_offset < $2",
-					  qualified_name(staging)), 2, types, values, SPI_OK_DELETE);
-	SPI_finish();
-}

@@ -38,6 +38,11 @@ extern void catalog_insert_offset(int source_id, int partition, int64 offset);
 /* Move next_offset from old to new; ERROR if another session changed it. */
 extern void catalog_advance_offset(int source_id, int partition,
 								   int64 old_offset, int64 new_offset);
+/* The same for several partitions in one statement (a batch). */
+extern void catalog_advance_offsets(int source_id, int n, const int *partitions,
+									const int64 *old_offsets, const int64 *new_offsets);
+/* Retention: delete staged rows below below[p] and raise staged_from, in one pass. */
+extern void catalog_retain(Oid staging, int source_id, int npartitions, const int64 *below);
 /* Raise staged_from (retention, dead-letter ranges). */
 extern void catalog_raise_staged_from(int source_id, int partition, int64 offset);
 
@@ -49,7 +54,6 @@ extern void catalog_dead_letter(const char *source_name, int partition,
 
 /* Highest kafka_offset staged per partition; -1 where none. */
 extern void catalog_staged_max(Oid staging, int npartitions, int64 *max_offset);
-extern void catalog_delete_staged_below(Oid staging, int partition, int64 offset);
 
 /* Run SQL as the bootstrap superuser (the extension's own tables). */
 extern void catalog_begin_superuser(void);

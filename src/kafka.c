@@ -94,6 +94,14 @@ build_conf(const char *brokers, const SwKafkaOptions *opts, const char *group_id
 	conf_set(conf, "log.queue", "true");
 	if (!option_given(opts, "fetch.wait.max.ms"))
 		conf_set(conf, "fetch.wait.max.ms", "25");
+	/*
+	 * librdkafka stops fetching once this many messages wait in its queues,
+	 * counted over all partitions (100,000 by default): far too few to keep
+	 * a worker busy over many partitions.  Memory stays bounded by
+	 * queued.max.messages.kbytes.
+	 */
+	if (!option_given(opts, "queued.min.messages"))
+		conf_set(conf, "queued.min.messages", "1000000");
 	if (!option_given(opts, "reconnect.backoff.max.ms"))
 		conf_set(conf, "reconnect.backoff.max.ms", "1000");
 	for (int i = 0; i < opts->count; i++)

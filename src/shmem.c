@@ -115,6 +115,8 @@ sw_slot_acquire(int source_id)
 		free_slot->last_message_at = 0;
 		free_slot->last_error[0] = '\0';
 		free_slot->npartitions = 0;
+		for (int p = 0; p < SW_MAX_PARTITIONS; p++)
+			free_slot->high_watermark[p] = -1;
 		SpinLockRelease(&free_slot->mutex);
 	}
 	SpinLockRelease(&sw_shared->mutex);

@@ -491,11 +491,23 @@ process_batch(SourceWorker *w, int n)
 	}
 	staging_end(sw);
 	sw_engine_end_batch(w->engine, w->batch_now);
-	for (int p = 0; p < w->npartitions; p++)
-		if (w->parts[p].pending != w->parts[p].committed)
-			catalog_advance_offset(w->def->id, p, w->parts[p].committed,
-								   w->parts[p].pending);
+	{
+		int			n = 0;
+		int		   *parts = palloc(sizeof(int) * w->npartitions);
+		int64	   *olds = palloc(sizeof(int64) * w->npartitions);
+		int64	   *news = palloc(sizeof(int64) * w->npartitions);
+
+		for (int p = 0; p < w->npartitions; p++)
+			if (w->parts[p].pending != w->parts[p].committed)
+			{
+				parts[n] = p;
+				olds[n] = w->parts[p].committed;
+				news[n++] = w->parts[p].pending;
+			}
+		catalog_advance_offsets(w->def->id, n, parts, olds, news);
+	}
 	commit_xact();
+	pgstat_report_stat(false);	/* lets autovacuum see the staging table */
 
 	for (int p = 0; p < w->npartitions; p++)
 		w->parts[p].committed = w->parts[p].pending;
@@ -608,18 +620,25 @@ apply_retention(SourceWorker *w, TimestampTz now)
 	if (cut == NULL)
 		return;
 
-	begin_xact("applying retention");
-	for (int p = 0; p < w->npartitions; p++)
 	{
-		int64		below = Min(cut->next_offset[p], w->parts[p].committed);
+		int64	   *below = palloc(sizeof(int64) * w->npartitions);
+		bool		any = false;
 
-		if (below <= w->parts[p].staged_from)
-			continue;
-		catalog_delete_staged_below(w->def->staging, p, below);
-		catalog_raise_staged_from(w->def->id, p, below);
-		w->parts[p].staged_from = below;
+		for (int p = 0; p < w->npartitions; p++)
+		{
+			below[p] = Max(Min(cut->next_offset[p], w->parts[p].committed),
+						   w->parts[p].staged_from);
+			any = any || below[p] > w->parts[p].staged_from;
+		}
+		if (!any)
+			return;
+		begin_xact("applying retention");
+		catalog_retain(w->def->staging, w->def->id, w->npartitions, below);
+		commit_xact();
+		pgstat_report_stat(false);
+		for (int p = 0; p < w->npartitions; p++)
+			w->parts[p].staged_from = below[p];
 	}
-	commit_xact();
 }
 
 static void
