@@ -156,4 +156,23 @@ sub wait
 }
 
 
+package SwTest::Broker;
+
+# Like produce_async, but the lines of $opts{input} are read from a file, so
+# that they flow while the test polls (a scalar input is only fed to the
+# producer once $p->wait pumps it).
+sub produce_lines_async
+{
+	my ($self, $topic, %opts) = @_;
+	my $file = File::Temp::tempdir(CLEANUP => 1) . '/input';
+	open my $fh, '>', $file or die "could not write $file: $!";
+	print $fh $opts{input} // '';
+	close $fh;
+	my @cmd = ('test/sw_produce', '-b', $self->{bootstrap}, '-t', $topic,
+		'-X', 'reconnect.backoff.max.ms=500', @{ $opts{args} // [] });
+	my $p = bless { in => '', out => '', err => '' }, 'SwTest::Producer';
+	$p->{handle} = IPC::Run::start(\@cmd, '<', $file, '>', \$p->{out}, '2>', \$p->{err});
+	return $p;
+}
+
 1;
