@@ -1006,9 +1006,12 @@ sw_engine_end_batch(SwEngine *e, TimestampTz now)
  * ------------------------------------------------------------------------
  */
 
+static SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *types);
+
 void
 sw_engine_tick(SwEngine *e, TimestampTz now)
 {
+	static SPIPlanPtr tick_plan = NULL;
 	Oid			types[1] = {INT4OID};
 	Datum		v[1] = {Int32GetDatum(e->source_id)};
 
@@ -1017,10 +1020,12 @@ sw_engine_tick(SwEngine *e, TimestampTz now)
 	catalog_begin_superuser();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT st.window_id, st.requested_watermark"
+	if (tick_plan == NULL)
+		tick_plan = keep_plan("SELECT st.window_id, st.requested_watermark"
 							  "  FROM sw.window_state st JOIN sw.window w ON w.id = st.window_id"
 							  " WHERE w.source_id = $1 AND st.requested_watermark IS NOT NULL",
-							  1, types, v, NULL, false, 0) != SPI_OK_SELECT)
+							  1, types);
+	if (SPI_execute_plan(tick_plan, v, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read requested watermarks");
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
@@ -1520,6 +1525,7 @@ sw_engine_version(SwEngine *e)
 int
 sw_windows_version_lock(int source_id)
 {
+	static SPIPlanPtr plan = NULL;
 	Oid			types[1] = {INT4OID};
 	Datum		v[1] = {Int32GetDatum(source_id)};
 	bool		isnull;
@@ -1528,8 +1534,11 @@ sw_windows_version_lock(int source_id)
 	catalog_begin_superuser();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT windows_version FROM sw.source WHERE id = $1 FOR SHARE",
-							  1, types, v, NULL, false, 0) != SPI_OK_SELECT)
+	/* once per batch: parsed and planned once per worker */
+	if (plan == NULL)
+		plan = keep_plan("SELECT windows_version FROM sw.source WHERE id = $1 FOR SHARE",
+						 1, types);
+	if (SPI_execute_plan(plan, v, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read sw.source");
 	if (SPI_processed == 1)
 		version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
