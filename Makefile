@@ -29,7 +29,7 @@ OBJS = \
 DATA = sql/stream_windows--0.1.sql
 PGFILEDESC = "stream_windows - Kafka-fed streaming windows"
 
-REGRESS = adhoc_setup tumble hop session_start count_window formats source_admin
+REGRESS = adhoc_setup tumble hop session_start count_window formats source_admin window_admin
 REGRESS_OPTS = --temp-instance=tmp_check_regress \
 	--temp-config=$(srcdir)/test/regress.conf \
 	--load-extension=$(EXTENSION)
