@@ -276,6 +276,44 @@ SELECT window_name, kafka_partition, kafka_offset, event_time, watermark
 FROM sw.late_events ORDER BY window_name, kafka_offset, event_time;
 SELECT sw.drop_window('replay_sliding');
 SELECT window_name, count(*) FROM sw.late_events GROUP BY window_name;
+-- a window's expressions run as its owner, never as the superuser, and
+-- the owner administers its window
+GRANT SELECT ON replay TO sw_analyst;
+SET ROLE sw_analyst;
+SELECT sw.create_window('who_ran', 'replay', 'tumbling', 'count(*) AS n',
+	group_by => 'current_user::text AS who', event_time => 't', size => '1 hour');
+SELECT who, sum(n) FROM who_ran GROUP BY who;
+RESET ROLE;
+SELECT pg_get_userbyid(owner) FROM sw.window WHERE name = 'who_ran';
+-- an aggregate the owner may not execute is refused
+CREATE FUNCTION secret_sum_step(int8, int4) RETURNS int8 LANGUAGE sql IMMUTABLE
+	AS 'SELECT $1 + $2';
+CREATE AGGREGATE secret_sum(int4) (SFUNC = secret_sum_step, STYPE = int8,
+	INITCOND = '0', COMBINEFUNC = int8pl);
+REVOKE EXECUTE ON FUNCTION secret_sum(int4) FROM PUBLIC;
+SET ROLE sw_analyst;
+SELECT sw.create_window('secret_w', 'replay', 'tumbling', 'secret_sum(1) AS s',
+	event_time => 't', size => '1 hour');
+SELECT sw.drop_window('who_ran');
+RESET ROLE;
+DROP AGGREGATE secret_sum(int4);
+DROP FUNCTION secret_sum_step(int8, int4);
+-- what a definition uses cannot be dropped from under it
+CREATE FUNCTION host_domain(h text) RETURNS text LANGUAGE plpgsql IMMUTABLE
+	AS $$BEGIN RETURN split_part(h, '.', 2); END$$;
+SELECT sw.create_window('by_domain', 'replay', 'tumbling', 'count(*) AS n',
+	group_by => 'host_domain(host) AS domain', event_time => 't', size => '1 hour');
+\set VERBOSITY terse
+DROP FUNCTION host_domain(text);
+ALTER TABLE replay DROP COLUMN host;
+\set VERBOSITY default
+SELECT sw.drop_window('by_domain');
+DROP FUNCTION host_domain(text);
+-- a window cannot start in a REPEATABLE READ transaction
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT sw.create_window('rr_w', 'replay', 'tumbling', 'count(*) AS n',
+	event_time => 't', size => '1 hour');
+ROLLBACK;
 -- sessions: the example of docs/semantics.md (one key, gap 5 minutes,
 -- allowed lateness 5 minutes): merges, a session extended past the
 -- watermark, a session that does not merge with a closed one, a drop

@@ -13,6 +13,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -28,9 +29,36 @@ static Oid	saved_userid;
 static int	saved_secctx;
 static int	superuser_depth = 0;
 
+/*
+ * An error between begin and end leaves the switch half done; the abort
+ * restores the user itself (AbortTransaction), and this resets the count.
+ */
+static void
+reset_on_abort(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		superuser_depth = 0;
+}
+
+static void
+reset_on_subabort(SubXactEvent event, SubTransactionId mySubid,
+				  SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		superuser_depth = 0;
+}
+
 void
 catalog_begin_superuser(void)
 {
+	static bool callbacks_registered = false;
+
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(reset_on_abort, NULL);
+		RegisterSubXactCallback(reset_on_subabort, NULL);
+		callbacks_registered = true;
+	}
 	if (superuser_depth++ == 0)
 	{
 		GetUserIdAndSecContext(&saved_userid, &saved_secctx);

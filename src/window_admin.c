@@ -23,7 +23,10 @@
 #include "postgres.h"
 
 #include "access/table.h"
+#include "access/xact.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
@@ -102,9 +105,9 @@ require(const char *value, const char *argname, const char *hint)
 {
 	if (value == NULL || value[0] == '\0')
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(value ? ERRCODE_INVALID_PARAMETER_VALUE : ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be %s", argname, value ? "empty" : "null"),
-				 errdetail("sw.create_window needs a %s.", argname),
+				 errdetail("sw.create_window needs its %s argument.", argname),
 				 errhint("%s", hint)));
 }
 
@@ -549,6 +552,32 @@ create_result_table(RangeVar *rv, SwDefinition *def, SwWindowKind kind)
 	return RangeVarGetRelid(rv, NoLock, false);
 }
 
+/*
+ * The result table depends on what its definition uses: the staging
+ * table's columns, functions, aggregates, operators and types.  Dropping
+ * one of them then fails (or, with CASCADE, drops the result table)
+ * instead of breaking the worker.
+ */
+static void
+record_dependencies(Oid result, Oid staging, SwDefinition *def)
+{
+	ObjectAddress self;
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	List	   *rtable;
+	List	   *exprs = list_make2(def->event_time, def->filter);
+
+	ObjectAddressSet(self, RelationRelationId, result);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = staging;
+	rte->relkind = RELKIND_RELATION;
+	rte->rellockmode = AccessShareLock;
+	rtable = list_make1(rte);
+	exprs = list_concat(exprs, def->group_exprs);
+	exprs = list_concat(exprs, def->aggs);
+	exprs = list_concat(exprs, def->outputs);
+	recordDependencyOnExpr(&self, (Node *) exprs, rtable, DEPENDENCY_NORMAL);
+}
+
 /* ------------------------------------------------------------------------
  * Catalog rows
  * ------------------------------------------------------------------------
@@ -604,11 +633,11 @@ lock_source(const char *name, bool by_id, int id)
 static int
 insert_window(WindowArgs *a, SourceInfo src, Oid result, SwDefinition *def)
 {
-	Oid			types[19] = {TEXTOID, OIDOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	Oid			types[20] = {TEXTOID, OIDOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 		TEXTOID, INTERVALOID, INTERVALOID, INTERVALOID, INT4OID, INTERVALOID,
-	TIMESTAMPTZOID, INTERVALOID, INTERVALOID, INTERVALOID, BOOLOID, TEXTOID};
-	Datum		v[19];
-	char		n[20] = "                   ";
+	TIMESTAMPTZOID, INTERVALOID, INTERVALOID, INTERVALOID, BOOLOID, TEXTOID, OIDOID};
+	Datum		v[20];
+	char		n[21] = "                    ";
 	int			id;
 	bool		isnull;
 
@@ -639,6 +668,7 @@ insert_window(WindowArgs *a, SourceInfo src, Oid result, SwDefinition *def)
 	n[16] = a->idle_timeout ? ' ' : 'n';
 	v[17] = BoolGetDatum(a->backfill);
 	v[18] = CStringGetTextDatum(sw_definition_to_string(def));
+	v[19] = ObjectIdGetDatum(GetUserId());	/* the caller, before the switch below */
 
 	catalog_begin_superuser();
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -648,8 +678,8 @@ insert_window(WindowArgs *a, SourceInfo src, Oid result, SwDefinition *def)
 							  " origin, watermark_delay, allowed_lateness, idle_timeout, backfill,"
 							  " definition, owner)"
 							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-							  " $14, $15, $16, $17, $18, $19, current_user::regrole) RETURNING id",
-							  19, types, v, n, false, 0) != SPI_OK_INSERT_RETURNING)
+							  " $14, $15, $16, $17, $18, $19, $20) RETURNING id",
+							  20, types, v, n, false, 0) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "could not record the window");
 	id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	v[0] = Int32GetDatum(id);
@@ -817,6 +847,12 @@ sw_create_window(PG_FUNCTION_ARGS)
 	int			window_id;
 
 	read_args(fcinfo, &a);
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("sw.create_window cannot run in a REPEATABLE READ or SERIALIZABLE transaction"),
+				 errdetail("A new window starts exactly where its source stands, which a transaction snapshot taken earlier cannot see."),
+				 errhint("Create windows in a READ COMMITTED transaction.")));
 	src = lock_source(a.source, false, 0);
 	if (pg_class_aclcheck(src.staging, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		ereport(ERROR,
@@ -831,6 +867,7 @@ sw_create_window(PG_FUNCTION_ARGS)
 	if (rv->schemaname == NULL)
 		rv->schemaname = get_namespace_name(RangeVarGetCreationNamespace(rv));
 	result = create_result_table(rv, def, a.kindval);
+	record_dependencies(result, src.staging, def);
 	window_id = insert_window(&a, src, result, def);
 	CommandCounterIncrement();
 	if (a.backfill)

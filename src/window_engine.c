@@ -46,6 +46,7 @@
 #include "nodes/readfuncs.h"
 #include "optimizer/optimizer.h"
 #include "storage/itemptr.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/hsearch.h"
@@ -552,6 +553,29 @@ assign_windows(SwWindow *w, TimestampTz t, int partition, int64 offset)
 	}
 }
 
+/*
+ * An event time whose windows would reach past the ends of timestamptz
+ * (year 294276, 4714 BC) cannot be windowed; such events are skipped and
+ * counted like NULL times, instead of stopping the source.
+ */
+static bool
+event_time_usable(SwWindow *w, TimestampTz t)
+{
+	int64		span = 0;
+	int64		diff;
+	TimestampTz lo,
+				hi;
+
+	if (pg_add_s64_overflow(span, Max(Max(w->size, w->slide), w->gap), &span) ||
+		pg_add_s64_overflow(span, w->lateness, &span) ||
+		pg_add_s64_overflow(span, w->timeout, &span) ||
+		pg_add_s64_overflow(MIN_TIMESTAMP, span, &lo) ||
+		pg_sub_s64_overflow(END_TIMESTAMP, span, &hi) ||
+		pg_sub_s64_overflow(t, w->origin, &diff))
+		return false;
+	return t > lo && t < hi;
+}
+
 static void
 window_apply(SwWindow *w, TupleTableSlot *slot, int partition, int64 offset,
 			 TimestampTz now)
@@ -570,7 +594,7 @@ window_apply(SwWindow *w, TupleTableSlot *slot, int partition, int64 offset,
 	old = MemoryContextSwitchTo(ec->ecxt_per_tuple_memory);
 	ec->ecxt_scantuple = slot;
 	t = DatumGetTimestampTz(ExecEvalExpr(w->event_time, ec, &isnull));
-	if (isnull || TIMESTAMP_NOT_FINITE(t))
+	if (isnull || TIMESTAMP_NOT_FINITE(t) || !event_time_usable(w, t))
 	{
 		w->null_skipped++;
 		w->state_dirty = true;
@@ -1329,6 +1353,8 @@ build_window(int r, MemoryContext cxt)
 	HASHCTL		ctl;
 	bool		isnull;
 	Oid			result;
+	Oid			saved_user;
+	int			saved_ctx;
 	char	   *kind;
 	int			i;
 	ListCell   *lc;
@@ -1340,6 +1366,19 @@ build_window(int r, MemoryContext cxt)
 	w->id = atoi(spi_string(r, 1));
 	w->name = pstrdup(spi_string(r, 2));
 	result = (Oid) strtoul(spi_string(r, 3), NULL, 10);
+	if (get_rel_name(result) == NULL)
+	{
+		/* dropped by hand: the window is skipped, not the source */
+		ereport(WARNING,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("result table of window \"%s\" no longer exists; the window is skipped",
+						spi_string(r, 2)),
+				 errhint("Drop the window with sw.drop_window.")));
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(w->cxt);
+		MemoryContextDelete(w->batch_cxt);
+		return NULL;
+	}
 	w->result_sql = quote_qualified_identifier(get_namespace_name(get_rel_namespace(result)),
 											   get_rel_name(result));
 	w->owner = (Oid) strtoul(spi_string(r, 4), NULL, 10);
@@ -1369,6 +1408,7 @@ build_window(int r, MemoryContext cxt)
 	w->swept = true;
 
 	/* expressions: initialized as the owner, whose EXECUTE rights count */
+	run_as_owner(w, &saved_user, &saved_ctx);
 	w->estate = CreateExecutorState();
 	w->econtext = CreateExprContext(w->estate);
 	w->event_time = ExecInitExpr((Expr *) def->event_time, NULL);
@@ -1395,7 +1435,13 @@ build_window(int r, MemoryContext cxt)
 	w->actx = sw_agg_context_create(w->batch_cxt);
 	i = 0;
 	foreach(lc, def->aggs)
-		sw_agg_prepare(&w->aggs[i++], lfirst_node(Aggref, lc), w->actx, w->estate);
+	{
+		Aggref	   *aggref = lfirst_node(Aggref, lc);
+
+		if (pg_proc_aclcheck(aggref->aggfnoid, w->owner, ACL_EXECUTE) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_AGGREGATE, get_func_name(aggref->aggfnoid));
+		sw_agg_prepare(&w->aggs[i++], aggref, w->actx, w->estate);
+	}
 	w->nout = list_length(def->outputs);
 	w->outputs = palloc(sizeof(ExprState *) * Max(w->nout, 1));
 	w->outtypes = palloc(sizeof(Oid) * Max(w->nout, 1));
@@ -1426,16 +1472,10 @@ build_window(int r, MemoryContext cxt)
 	w->parts = palloc0(sizeof(PartState));
 	w->nparts = 0;
 
+	prepare_plans(w, def);
+	load_open_rows(w, def);
+	SetUserIdAndSecContext(saved_user, saved_ctx);
 	load_partitions(w);
-	{
-		Oid			saved_user;
-		int			saved_ctx;
-
-		run_as_owner(w, &saved_user, &saved_ctx);
-		prepare_plans(w, def);
-		load_open_rows(w, def);
-		SetUserIdAndSecContext(saved_user, saved_ctx);
-	}
 	MemoryContextSwitchTo(old);
 	return w;
 }
@@ -1475,12 +1515,17 @@ sw_engine_load(int source_id, int only_window, TupleDesc staging_desc, MemoryCon
 
 		for (int r = 0; r < n; r++)
 		{
+			SwWindow   *w;
+
 			SPI_tuptable = windows;
-			e->windows[e->nwindows++] = build_window(r, cxt);
+			w = build_window(r, cxt);
+			if (w == NULL)
+				continue;
 			/* a backfill applies what was staged before the window existed */
 			if (only_window != 0)
-				for (int p = 0; p < e->windows[r]->nparts; p++)
-					e->windows[r]->parts[p].start_offset = 0;
+				for (int p = 0; p < w->nparts; p++)
+					w->parts[p].start_offset = 0;
+			e->windows[e->nwindows++] = w;
 		}
 	}
 	SPI_finish();
