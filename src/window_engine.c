@@ -47,6 +47,7 @@
 #include "optimizer/optimizer.h"
 #include "storage/itemptr.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/hsearch.h"
@@ -792,7 +793,20 @@ sw_row_write(SwWindow *w, OpenRow *row)
 		v[j++] = TimestampTzGetDatum(row->first_t);
 	}
 	n[j] = '\0';
-	exec_row_plan(w, row->exists ? w->plan_update : w->plan_insert, v, n, row);
+	if (!row->exists && w->plan_insert_many != NULL)
+	{
+		/* inserted with the batch's other new rows (flush_inserts) */
+		PendingInsert *pi = palloc(sizeof(PendingInsert));
+
+		pi->row = row;
+		pi->values = v;
+		pi->isnull = palloc(sizeof(bool) * j);
+		for (int k = 0; k < j; k++)
+			pi->isnull[k] = (n[k] == 'n');
+		w->pending = lappend(w->pending, pi);
+	}
+	else
+		exec_row_plan(w, row->exists ? w->plan_update : w->plan_insert, v, n, row);
 
 	/* keep the new stored states for the next batch */
 	for (int i = 0; i < w->naggs; i++)
@@ -967,6 +981,62 @@ persist_state(SwWindow *w, TimestampTz now)
 	w->state_dirty = false;
 }
 
+/*
+ * Insert the batch's new rows with one statement: a column of values per
+ * parameter, unnested.  INSERT ... SELECT returns its rows in the order it
+ * inserts them, which is the order of the arrays, so the ctids go back to
+ * their rows by position.
+ */
+static void
+flush_inserts(SwWindow *w)
+{
+	int			nrows = list_length(w->pending);
+	Datum	   *params;
+	Datum	   *col;
+	bool	   *colnull;
+	int			dims[1] = {nrows};
+	int			lbs[1] = {1};
+	ListCell   *lc;
+
+	if (nrows == 0)
+		return;
+	params = palloc(sizeof(Datum) * w->ninsert);
+	col = palloc(sizeof(Datum) * nrows);
+	colnull = palloc(sizeof(bool) * nrows);
+	for (int c = 0; c < w->ninsert; c++)
+	{
+		int			r = 0;
+
+		foreach(lc, w->pending)
+		{
+			PendingInsert *pi = lfirst(lc);
+
+			col[r] = pi->values[c];
+			colnull[r++] = pi->isnull[c];
+		}
+		params[c] = PointerGetDatum(construct_md_array(col, colnull, 1, dims, lbs,
+													   w->ins_types[c], w->ins_typlen[c],
+													   w->ins_typbyval[c], w->ins_typalign[c]));
+	}
+	if (SPI_execute_plan(w->plan_insert_many, params, NULL, false, 0) != SPI_OK_INSERT_RETURNING ||
+		SPI_processed != (uint64) nrows)
+		elog(ERROR, "could not insert the new rows of window \"%s\"", w->name);
+	{
+		uint64		r = 0;
+
+		foreach(lc, w->pending)
+		{
+			PendingInsert *pi = lfirst(lc);
+			bool		isnull;
+
+			pi->row->tid = *DatumGetItemPointer(SPI_getbinval(SPI_tuptable->vals[r++],
+															  SPI_tuptable->tupdesc, 1, &isnull));
+			pi->row->exists = true;
+		}
+	}
+	w->pending = NIL;
+}
+
 static void
 window_end_batch(SwWindow *w, TimestampTz now)
 {
@@ -994,6 +1064,7 @@ window_end_batch(SwWindow *w, TimestampTz now)
 	for (OpenRow *row = w->touched; row; row = row->next_touched)
 		if (!row->dead)
 			sw_row_write(w, row);
+	flush_inserts(w);
 	for (OpenRow *row = w->touched, *next; row; row = next)
 	{
 		next = row->next_touched;
@@ -1197,6 +1268,37 @@ prepare_plans(SwWindow *w, SwDefinition *def)
 		appendStringInfo(&sql, "%s$%d", i > 1 ? ", " : "", i);
 	appendStringInfoString(&sql, ") RETURNING ctid");
 	w->plan_insert = keep_plan(sql.data, j, types);
+
+	/* INSERT ... SELECT * FROM unnest($1, ..., $n) RETURNING ctid */
+	w->ninsert = j;
+	/* explicitly in w->cxt: SPI calls leave us in SPI's own context */
+	w->ins_types = MemoryContextAlloc(w->cxt, sizeof(Oid) * j);
+	w->ins_typlen = MemoryContextAlloc(w->cxt, sizeof(int16) * j);
+	w->ins_typbyval = MemoryContextAlloc(w->cxt, sizeof(bool) * j);
+	w->ins_typalign = MemoryContextAlloc(w->cxt, sizeof(char) * j);
+	{
+		Oid		   *arraytypes = palloc(sizeof(Oid) * j);
+		bool		all_arrays = true;
+
+		for (int i = 0; i < j; i++)
+		{
+			w->ins_types[i] = types[i];
+			get_typlenbyvalalign(types[i], &w->ins_typlen[i], &w->ins_typbyval[i],
+								 &w->ins_typalign[i]);
+			arraytypes[i] = get_array_type(types[i]);
+			all_arrays = all_arrays && OidIsValid(arraytypes[i]);
+		}
+		if (all_arrays)
+		{
+			resetStringInfo(&sql);
+			appendStringInfo(&sql, "INSERT INTO %s (%s) SELECT * FROM unnest(",
+							 w->result_sql, cols.data);
+			for (int i = 1; i <= j; i++)
+				appendStringInfo(&sql, "%s$%d", i > 1 ? ", " : "", i);
+			appendStringInfoString(&sql, ") RETURNING ctid");
+			w->plan_insert_many = keep_plan(sql.data, j, arraytypes);
+		}
+	}
 
 	/* UPDATE ... SET (columns) = ROW($2, ...) WHERE ctid = $1 RETURNING ctid */
 	resetStringInfo(&cols);
@@ -1552,6 +1654,8 @@ sw_engine_free(SwEngine *e)
 			SPI_freeplan(w->plan_mark);
 		if (w->plan_delete)
 			SPI_freeplan(w->plan_delete);
+		if (w->plan_insert_many)
+			SPI_freeplan(w->plan_insert_many);
 	}
 }
 

@@ -131,7 +131,23 @@ typedef struct SwWindow
 	SPIPlanPtr	plan_update;
 	SPIPlanPtr	plan_mark;
 	SPIPlanPtr	plan_delete;
+
+	/* new rows of a batch go in with one INSERT ... SELECT FROM unnest(...) */
+	SPIPlanPtr	plan_insert_many;	/* NULL: a column type has no array type */
+	int			ninsert;		/* columns of an insert */
+	Oid		   *ins_types;
+	int16	   *ins_typlen;
+	bool	   *ins_typbyval;
+	char	   *ins_typalign;
+	List	   *pending;		/* PendingInsert, this batch */
 } SwWindow;
+
+typedef struct PendingInsert
+{
+	OpenRow    *row;
+	Datum	   *values;
+	bool	   *isnull;
+} PendingInsert;
 
 /* A group key's open rows: sessions, or a count window and its sequence. */
 typedef struct KeyEntry
