@@ -676,6 +676,167 @@ exec_row_plan(SwWindow *w, SPIPlanPtr plan, Datum *values, const char *nulls,
 	row->exists = true;
 }
 
+static SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *types);
+
+/* ------------------------------------------------------------------------
+ * Writing a batch's rows a statement at a time
+ * ------------------------------------------------------------------------
+ */
+
+static void
+queue_row(RowBatch *b, OpenRow *row, Datum *values, const char *nulls, int n)
+{
+	PendingInsert *pi = palloc(sizeof(PendingInsert));
+
+	Assert(n == b->ncols);
+	pi->row = row;
+	pi->values = palloc(sizeof(Datum) * n);
+	pi->isnull = palloc(sizeof(bool) * n);
+	for (int k = 0; k < n; k++)
+	{
+		pi->values[k] = values[k];
+		pi->isnull[k] = (nulls[k] == 'n');
+	}
+	if (b->by_tid)
+	{
+		/* the row's tid changes with the write: keep the old one apart */
+		ItemPointer tid = palloc(sizeof(ItemPointerData));
+
+		*tid = row->tid;
+		pi->values[0] = ItemPointerGetDatum(tid);
+	}
+	b->pending = lappend(b->pending, pi);
+}
+
+/*
+ * Run a batch's queued rows as one statement: a column of values per
+ * parameter, unnested.  An INSERT ... SELECT returns its rows in the order
+ * it inserts them, the order of the arrays, so new ctids go back to rows by
+ * position; an UPDATE ... FROM returns each row's old ctid with its new one.
+ */
+static void
+flush_rows(SwWindow *w, RowBatch *b)
+{
+	int			nrows = b ? list_length(b->pending) : 0;
+	Datum	   *params;
+	Datum	   *col;
+	bool	   *colnull;
+	int			dims[1] = {nrows};
+	int			lbs[1] = {1};
+	ListCell   *lc;
+	HTAB	   *bytid = NULL;
+
+	if (b == NULL || nrows == 0)
+		return;
+	params = palloc(sizeof(Datum) * b->ncols);
+	col = palloc(sizeof(Datum) * nrows);
+	colnull = palloc(sizeof(bool) * nrows);
+	for (int c = 0; c < b->ncols; c++)
+	{
+		int			r = 0;
+
+		foreach(lc, b->pending)
+		{
+			PendingInsert *pi = lfirst(lc);
+
+			col[r] = pi->values[c];
+			colnull[r++] = pi->isnull[c];
+		}
+		params[c] = PointerGetDatum(construct_md_array(col, colnull, 1, dims, lbs,
+													   b->types[c], b->typlen[c],
+													   b->typbyval[c], b->typalign[c]));
+	}
+	if (b->by_tid)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(ItemPointerData);
+		ctl.entrysize = sizeof(ItemPointerData) + sizeof(OpenRow *);
+		ctl.hcxt = CurrentMemoryContext;
+		bytid = hash_create("stream_windows rows by tid", nrows, &ctl,
+							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		foreach(lc, b->pending)
+		{
+			PendingInsert *pi = lfirst(lc);
+			char	   *entry = hash_search(bytid, DatumGetPointer(pi->values[0]),
+											HASH_ENTER, NULL);
+
+			memcpy(entry + sizeof(ItemPointerData), &pi->row, sizeof(OpenRow *));
+		}
+	}
+	if (SPI_execute_plan(b->plan, params, NULL, false, 0) !=
+		(b->by_tid ? SPI_OK_UPDATE_RETURNING : SPI_OK_INSERT_RETURNING) ||
+		SPI_processed != (uint64) nrows)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("result rows of window \"%s\" were changed by someone else", w->name),
+				 errdetail("Result tables are written by stream_windows only."),
+				 errhint("Drop the window with sw.drop_window and create it again.")));
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		bool		isnull;
+		OpenRow    *row;
+
+		if (b->by_tid)
+		{
+			char	   *entry = hash_search(bytid,
+											DatumGetPointer(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull)),
+											HASH_FIND, NULL);
+
+			memcpy(&row, entry + sizeof(ItemPointerData), sizeof(OpenRow *));
+			row->tid = *DatumGetItemPointer(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull));
+		}
+		else
+		{
+			row = ((PendingInsert *) list_nth(b->pending, (int) r))->row;
+			row->tid = *DatumGetItemPointer(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		row->exists = true;
+	}
+	b->pending = NIL;
+}
+
+/* A RowBatch for the given parameter types, or NULL when one has no array type. */
+static RowBatch *
+row_batch(SwWindow *w, const char *sql_head, const char *sql_tail, int ncols,
+		  Oid *types, bool by_tid)
+{
+	RowBatch   *b = MemoryContextAllocZero(w->cxt, sizeof(RowBatch));
+	Oid		   *arraytypes = palloc(sizeof(Oid) * ncols);
+	StringInfoData sql;
+
+	b->by_tid = by_tid;
+	b->ncols = ncols;
+	b->types = MemoryContextAlloc(w->cxt, sizeof(Oid) * ncols);
+	b->typlen = MemoryContextAlloc(w->cxt, sizeof(int16) * ncols);
+	b->typbyval = MemoryContextAlloc(w->cxt, sizeof(bool) * ncols);
+	b->typalign = MemoryContextAlloc(w->cxt, sizeof(char) * ncols);
+	for (int i = 0; i < ncols; i++)
+	{
+		b->types[i] = types[i];
+		get_typlenbyvalalign(types[i], &b->typlen[i], &b->typbyval[i], &b->typalign[i]);
+		arraytypes[i] = get_array_type(types[i]);
+		if (!OidIsValid(arraytypes[i]))
+		{
+			pfree(b);
+			return NULL;
+		}
+	}
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, sql_head);
+	appendStringInfoString(&sql, " unnest(");
+	for (int i = 1; i <= ncols; i++)
+		appendStringInfo(&sql, "%s$%d", i > 1 ? ", " : "", i);
+	appendStringInfoString(&sql, ") AS u(");
+	for (int i = 1; i <= ncols; i++)
+		appendStringInfo(&sql, "%sc%d", i > 1 ? ", " : "", i);
+	appendStringInfo(&sql, ") %s", sql_tail);
+	b->plan = keep_plan(sql.data, ncols, arraytypes);
+	return b;
+}
+
 static void
 count_finality(SwWindow *w, OpenRow *row, bool final)
 {
@@ -793,20 +954,14 @@ sw_row_write(SwWindow *w, OpenRow *row)
 		v[j++] = TimestampTzGetDatum(row->first_t);
 	}
 	n[j] = '\0';
-	if (!row->exists && w->plan_insert_many != NULL)
 	{
-		/* inserted with the batch's other new rows (flush_inserts) */
-		PendingInsert *pi = palloc(sizeof(PendingInsert));
+		RowBatch   *b = row->exists ? w->updates : w->inserts;
 
-		pi->row = row;
-		pi->values = v;
-		pi->isnull = palloc(sizeof(bool) * j);
-		for (int k = 0; k < j; k++)
-			pi->isnull[k] = (n[k] == 'n');
-		w->pending = lappend(w->pending, pi);
+		if (b != NULL)
+			queue_row(b, row, v, n, j);	/* written by flush_rows */
+		else
+			exec_row_plan(w, row->exists ? w->plan_update : w->plan_insert, v, n, row);
 	}
-	else
-		exec_row_plan(w, row->exists ? w->plan_update : w->plan_insert, v, n, row);
 
 	/* keep the new stored states for the next batch */
 	for (int i = 0; i < w->naggs; i++)
@@ -835,7 +990,10 @@ mark_row(SwWindow *w, OpenRow *row, bool final, bool closed)
 	v[1] = BoolGetDatum(final);
 	v[2] = BoolGetDatum(!closed);
 	count_finality(w, row, final);
-	exec_row_plan(w, w->plan_mark, v, "   ", row);
+	if (w->marks != NULL)
+		queue_row(w->marks, row, v, "   ", 3);
+	else
+		exec_row_plan(w, w->plan_mark, v, "   ", row);
 }
 
 /* Mark rows the watermark made final or closed; closed rows leave memory. */
@@ -843,6 +1001,8 @@ static void
 sweep_rows(SwWindow *w)
 {
 	HASH_SEQ_STATUS seq;
+	List	   *closed_rows = NIL;
+	ListCell   *lc;
 
 	if (w->swept || !w->has_wm)
 		return;
@@ -861,7 +1021,7 @@ sweep_rows(SwWindow *w)
 				continue;
 			mark_row(w, row, final, closed);
 			if (closed)
-				row_forget(w, row);
+				closed_rows = lappend(closed_rows, row);
 		}
 	}
 	else
@@ -890,10 +1050,34 @@ sweep_rows(SwWindow *w)
 				else
 					mark_row(w, row, final, closed);
 				if (closed)
-					keyed_row_free(w, row);
+				{
+					sw_row_detach(e, row);
+					closed_rows = lappend(closed_rows, row);
+				}
 			}
-			/* a key without sessions is forgotten; count keys keep their sequence */
-			if (e->nrows == 0 && w->kind == SW_KIND_SESSION)
+		}
+	}
+	/* the rows are written before closed ones leave memory */
+	flush_rows(w, w->marks);
+	flush_rows(w, w->updates);
+	foreach(lc, closed_rows)
+	{
+		OpenRow    *row = lfirst(lc);
+
+		if (w->rows)
+			row_forget(w, row);
+		else
+			keyed_row_free(w, row);
+	}
+	if (w->keyidx && w->kind == SW_KIND_SESSION)
+	{
+		KeyEntry   *e;
+
+		/* a key without sessions is forgotten; count keys keep their sequence */
+		hash_seq_init(&seq, w->keyidx);
+		while ((e = hash_seq_search(&seq)) != NULL)
+		{
+			if (e->nrows == 0)
 			{
 				OpenRowKey	key = e->key;
 
@@ -981,62 +1165,6 @@ persist_state(SwWindow *w, TimestampTz now)
 	w->state_dirty = false;
 }
 
-/*
- * Insert the batch's new rows with one statement: a column of values per
- * parameter, unnested.  INSERT ... SELECT returns its rows in the order it
- * inserts them, which is the order of the arrays, so the ctids go back to
- * their rows by position.
- */
-static void
-flush_inserts(SwWindow *w)
-{
-	int			nrows = list_length(w->pending);
-	Datum	   *params;
-	Datum	   *col;
-	bool	   *colnull;
-	int			dims[1] = {nrows};
-	int			lbs[1] = {1};
-	ListCell   *lc;
-
-	if (nrows == 0)
-		return;
-	params = palloc(sizeof(Datum) * w->ninsert);
-	col = palloc(sizeof(Datum) * nrows);
-	colnull = palloc(sizeof(bool) * nrows);
-	for (int c = 0; c < w->ninsert; c++)
-	{
-		int			r = 0;
-
-		foreach(lc, w->pending)
-		{
-			PendingInsert *pi = lfirst(lc);
-
-			col[r] = pi->values[c];
-			colnull[r++] = pi->isnull[c];
-		}
-		params[c] = PointerGetDatum(construct_md_array(col, colnull, 1, dims, lbs,
-													   w->ins_types[c], w->ins_typlen[c],
-													   w->ins_typbyval[c], w->ins_typalign[c]));
-	}
-	if (SPI_execute_plan(w->plan_insert_many, params, NULL, false, 0) != SPI_OK_INSERT_RETURNING ||
-		SPI_processed != (uint64) nrows)
-		elog(ERROR, "could not insert the new rows of window \"%s\"", w->name);
-	{
-		uint64		r = 0;
-
-		foreach(lc, w->pending)
-		{
-			PendingInsert *pi = lfirst(lc);
-			bool		isnull;
-
-			pi->row->tid = *DatumGetItemPointer(SPI_getbinval(SPI_tuptable->vals[r++],
-															  SPI_tuptable->tupdesc, 1, &isnull));
-			pi->row->exists = true;
-		}
-	}
-	w->pending = NIL;
-}
-
 static void
 window_end_batch(SwWindow *w, TimestampTz now)
 {
@@ -1064,7 +1192,8 @@ window_end_batch(SwWindow *w, TimestampTz now)
 	for (OpenRow *row = w->touched; row; row = row->next_touched)
 		if (!row->dead)
 			sw_row_write(w, row);
-	flush_inserts(w);
+	flush_rows(w, w->inserts);
+	flush_rows(w, w->updates);
 	for (OpenRow *row = w->touched, *next; row; row = next)
 	{
 		next = row->next_touched;
@@ -1100,8 +1229,6 @@ sw_engine_end_batch(SwEngine *e, TimestampTz now)
  * Between batches: idle partitions, sw.advance_watermark
  * ------------------------------------------------------------------------
  */
-
-static SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *types);
 
 void
 sw_engine_tick(SwEngine *e, TimestampTz now)
@@ -1269,36 +1396,10 @@ prepare_plans(SwWindow *w, SwDefinition *def)
 	appendStringInfoString(&sql, ") RETURNING ctid");
 	w->plan_insert = keep_plan(sql.data, j, types);
 
-	/* INSERT ... SELECT * FROM unnest($1, ..., $n) RETURNING ctid */
-	w->ninsert = j;
-	/* explicitly in w->cxt: SPI calls leave us in SPI's own context */
-	w->ins_types = MemoryContextAlloc(w->cxt, sizeof(Oid) * j);
-	w->ins_typlen = MemoryContextAlloc(w->cxt, sizeof(int16) * j);
-	w->ins_typbyval = MemoryContextAlloc(w->cxt, sizeof(bool) * j);
-	w->ins_typalign = MemoryContextAlloc(w->cxt, sizeof(char) * j);
-	{
-		Oid		   *arraytypes = palloc(sizeof(Oid) * j);
-		bool		all_arrays = true;
-
-		for (int i = 0; i < j; i++)
-		{
-			w->ins_types[i] = types[i];
-			get_typlenbyvalalign(types[i], &w->ins_typlen[i], &w->ins_typbyval[i],
-								 &w->ins_typalign[i]);
-			arraytypes[i] = get_array_type(types[i]);
-			all_arrays = all_arrays && OidIsValid(arraytypes[i]);
-		}
-		if (all_arrays)
-		{
-			resetStringInfo(&sql);
-			appendStringInfo(&sql, "INSERT INTO %s (%s) SELECT * FROM unnest(",
-							 w->result_sql, cols.data);
-			for (int i = 1; i <= j; i++)
-				appendStringInfo(&sql, "%s$%d", i > 1 ? ", " : "", i);
-			appendStringInfoString(&sql, ") RETURNING ctid");
-			w->plan_insert_many = keep_plan(sql.data, j, arraytypes);
-		}
-	}
+	/* the same, for a batch's new rows at once */
+	resetStringInfo(&sql);
+	appendStringInfo(&sql, "INSERT INTO %s (%s) SELECT * FROM", w->result_sql, cols.data);
+	w->inserts = row_batch(w, sql.data, "RETURNING ctid", j, types, false);
 
 	/* UPDATE ... SET (columns) = ROW($2, ...) WHERE ctid = $1 RETURNING ctid */
 	resetStringInfo(&cols);
@@ -1312,6 +1413,15 @@ prepare_plans(SwWindow *w, SwDefinition *def)
 	appendStringInfoString(&sql, ") WHERE ctid = $1 RETURNING ctid");
 	w->plan_update = keep_plan(sql.data, j, types);
 
+	/* the same, for a batch's changed rows at once */
+	resetStringInfo(&sql);
+	appendStringInfo(&sql, "UPDATE %s t SET (%s) = ROW(", w->result_sql, cols.data);
+	for (int i = 2; i <= j; i++)
+		appendStringInfo(&sql, "%su.c%d", i > 2 ? ", " : "", i);
+	appendStringInfoString(&sql, ") FROM");
+	w->updates = row_batch(w, sql.data, "WHERE t.ctid = u.c1 RETURNING u.c1, t.ctid",
+						   j, types, true);
+
 	/* marking final / closed */
 	types[0] = TIDOID;
 	types[1] = BOOLOID;
@@ -1322,6 +1432,13 @@ prepare_plans(SwWindow *w, SwDefinition *def)
 		appendStringInfo(&sql, ", _sw_state_%d = CASE WHEN $3 THEN _sw_state_%d END", i + 1, i + 1);
 	appendStringInfoString(&sql, " WHERE ctid = $1 RETURNING ctid");
 	w->plan_mark = keep_plan(sql.data, 3, types);
+
+	resetStringInfo(&sql);
+	appendStringInfo(&sql, "UPDATE %s t SET is_final = u.c2, _sw_open = u.c3", w->result_sql);
+	for (int i = 0; i < w->naggs; i++)
+		appendStringInfo(&sql, ", _sw_state_%d = CASE WHEN u.c3 THEN t._sw_state_%d END", i + 1, i + 1);
+	appendStringInfoString(&sql, " FROM");
+	w->marks = row_batch(w, sql.data, "WHERE t.ctid = u.c1 RETURNING u.c1, t.ctid", 3, types, true);
 
 	/* sessions absorbed into another */
 	resetStringInfo(&sql);
@@ -1654,8 +1771,12 @@ sw_engine_free(SwEngine *e)
 			SPI_freeplan(w->plan_mark);
 		if (w->plan_delete)
 			SPI_freeplan(w->plan_delete);
-		if (w->plan_insert_many)
-			SPI_freeplan(w->plan_insert_many);
+		if (w->inserts)
+			SPI_freeplan(w->inserts->plan);
+		if (w->updates)
+			SPI_freeplan(w->updates->plan);
+		if (w->marks)
+			SPI_freeplan(w->marks->plan);
 	}
 }
 

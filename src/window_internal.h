@@ -132,15 +132,28 @@ typedef struct SwWindow
 	SPIPlanPtr	plan_mark;
 	SPIPlanPtr	plan_delete;
 
-	/* new rows of a batch go in with one INSERT ... SELECT FROM unnest(...) */
-	SPIPlanPtr	plan_insert_many;	/* NULL: a column type has no array type */
-	int			ninsert;		/* columns of an insert */
-	Oid		   *ins_types;
-	int16	   *ins_typlen;
-	bool	   *ins_typbyval;
-	char	   *ins_typalign;
-	List	   *pending;		/* PendingInsert, this batch */
+	/*
+	 * A batch's writes go in one statement each over unnest(...) of a
+	 * column of values per parameter: new rows, changed rows, rows marked
+	 * final or closed.  NULL plans (a type without an array type): row by
+	 * row.
+	 */
+	struct RowBatch *inserts;
+	struct RowBatch *updates;
+	struct RowBatch *marks;
 } SwWindow;
+
+typedef struct RowBatch
+{
+	SPIPlanPtr	plan;
+	bool		by_tid;			/* first column is the row's ctid; RETURNING old, new */
+	int			ncols;
+	Oid		   *types;
+	int16	   *typlen;
+	bool	   *typbyval;
+	char	   *typalign;
+	List	   *pending;		/* PendingInsert, this batch */
+} RowBatch;
 
 typedef struct PendingInsert
 {
