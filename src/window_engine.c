@@ -150,6 +150,21 @@ row_match(const void *key1, const void *key2, Size keysize)
 	return 0;
 }
 
+/* A long-lived copy of a (transient) key, in CurrentMemoryContext. */
+static void
+copy_key(SwWindow *w, OpenRowKey *dst, TimestampTz start, Datum *keys, bool *nulls)
+{
+	dst->start = start;
+	dst->keys = palloc(sizeof(Datum) * Max(w->ngroup, 1));
+	dst->nulls = palloc(sizeof(bool) * Max(w->ngroup, 1));
+	for (int i = 0; i < w->ngroup; i++)
+	{
+		dst->nulls[i] = nulls[i];
+		dst->keys[i] = nulls[i] ? (Datum) 0 :
+			datumCopy(keys[i], w->gtype[i]->typbyval, w->gtype[i]->typlen);
+	}
+}
+
 /* A new open row's key, bounds and empty stored state, in w->cxt. */
 static void
 row_init(SwWindow *w, OpenRow *row, TimestampTz start, TimestampTz end,
@@ -157,15 +172,7 @@ row_init(SwWindow *w, OpenRow *row, TimestampTz start, TimestampTz end,
 {
 	MemoryContext old = MemoryContextSwitchTo(w->cxt);
 
-	row->key.start = start;
-	row->key.keys = palloc(sizeof(Datum) * Max(w->ngroup, 1));
-	row->key.nulls = palloc(sizeof(bool) * Max(w->ngroup, 1));
-	for (int i = 0; i < w->ngroup; i++)
-	{
-		row->key.nulls[i] = nulls[i];
-		row->key.keys[i] = nulls[i] ? (Datum) 0 :
-			datumCopy(keys[i], w->gtype[i]->typbyval, w->gtype[i]->typlen);
-	}
+	copy_key(w, &row->key, start, keys, nulls);
 	row->end = end;
 	row->exists = false;
 	row->is_final = false;
@@ -215,15 +222,7 @@ sw_key_entry(SwWindow *w, Datum *keys, bool *nulls)
 	{
 		MemoryContext old = MemoryContextSwitchTo(w->cxt);
 
-		e->key.start = 0;
-		e->key.keys = palloc(sizeof(Datum) * Max(w->ngroup, 1));
-		e->key.nulls = palloc(sizeof(bool) * Max(w->ngroup, 1));
-		for (int i = 0; i < w->ngroup; i++)
-		{
-			e->key.nulls[i] = nulls[i];
-			e->key.keys[i] = nulls[i] ? (Datum) 0 :
-				datumCopy(keys[i], w->gtype[i]->typbyval, w->gtype[i]->typlen);
-		}
+		copy_key(w, &e->key, 0, keys, nulls);
 		e->nrows = 0;
 		e->maxrows = 2;
 		e->rows = palloc(sizeof(OpenRow *) * e->maxrows);
@@ -261,23 +260,37 @@ sw_row_detach(KeyEntry *entry, OpenRow *row)
 	row->entry = NULL;
 }
 
-/* Free a row of a KeyEntry (never in the rows hash). */
+/* The stored states of a row, which live in w->cxt. */
 static void
-keyed_row_free(SwWindow *w, OpenRow *row)
+free_stored(SwWindow *w, OpenRow *row)
 {
-	if (row->entry)
-		sw_row_detach(row->entry, row);
 	for (int i = 0; i < w->naggs; i++)
 		if (!row->stored_null[i] && !(w->aggs[i].internal_state ? false :
 									   w->aggs[i].transtypbyval))
 			pfree(DatumGetPointer(row->stored[i]));
 	pfree(row->stored);
 	pfree(row->stored_null);
+}
+
+/* A copied group key (rows and key entries), which lives in w->cxt. */
+static void
+free_key(SwWindow *w, OpenRowKey key)
+{
 	for (int i = 0; i < w->ngroup; i++)
-		if (!row->key.nulls[i] && !w->gtype[i]->typbyval)
-			pfree(DatumGetPointer(row->key.keys[i]));
-	pfree(row->key.keys);
-	pfree(row->key.nulls);
+		if (!key.nulls[i] && !w->gtype[i]->typbyval)
+			pfree(DatumGetPointer(key.keys[i]));
+	pfree(key.keys);
+	pfree(key.nulls);
+}
+
+/* Free a row of a KeyEntry (never in the rows hash). */
+static void
+keyed_row_free(SwWindow *w, OpenRow *row)
+{
+	if (row->entry)
+		sw_row_detach(row->entry, row);
+	free_stored(w, row);
+	free_key(w, row->key);
 	pfree(row);
 }
 
@@ -286,19 +299,10 @@ row_forget(SwWindow *w, OpenRow *row)
 {
 	OpenRowKey	key = row->key;
 
-	for (int i = 0; i < w->naggs; i++)
-		if (!row->stored_null[i] && !(w->aggs[i].internal_state ? false :
-									   w->aggs[i].transtypbyval))
-			pfree(DatumGetPointer(row->stored[i]));
-	pfree(row->stored);
-	pfree(row->stored_null);
+	free_stored(w, row);
 	hashing = w;
 	hash_search(w->rows, &key, HASH_REMOVE, NULL);
-	for (int i = 0; i < w->ngroup; i++)
-		if (!key.nulls[i] && !w->gtype[i]->typbyval)
-			pfree(DatumGetPointer(key.keys[i]));
-	pfree(key.keys);
-	pfree(key.nulls);
+	free_key(w, key);
 }
 
 /* ------------------------------------------------------------------------
@@ -1082,11 +1086,7 @@ sweep_rows(SwWindow *w)
 				OpenRowKey	key = e->key;
 
 				hash_search(w->keyidx, &key, HASH_REMOVE, NULL);
-				for (int i = 0; i < w->ngroup; i++)
-					if (!key.nulls[i] && !w->gtype[i]->typbyval)
-						pfree(DatumGetPointer(key.keys[i]));
-				pfree(key.keys);
-				pfree(key.nulls);
+				free_key(w, key);
 			}
 		}
 	}
