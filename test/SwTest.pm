@@ -60,6 +60,31 @@ sub poll
 	return 0;
 }
 
+# Poll until every message below $n of a source is applied (sum of next_offset).
+sub applied
+{
+	my ($node, $source, $n, $what) = @_;
+	return poll($node,
+		"SELECT sum(next_offset) FROM sw.source_partitions WHERE source_name = '$source'",
+		$n, $what);
+}
+
+# A user aggregate with an array state, a combine and a final function:
+# count/sum/max of an int, as "n/total/max".
+sub ms_summary_sql
+{
+	return <<'SQL';
+CREATE FUNCTION ms_acc(int8[], int) RETURNS int8[] LANGUAGE sql IMMUTABLE STRICT
+	AS 'SELECT ARRAY[$1[1] + 1, $1[2] + $2, greatest($1[3], $2)]';
+CREATE FUNCTION ms_comb(int8[], int8[]) RETURNS int8[] LANGUAGE sql IMMUTABLE STRICT
+	AS 'SELECT ARRAY[$1[1] + $2[1], $1[2] + $2[2], greatest($1[3], $2[3])]';
+CREATE FUNCTION ms_final(int8[]) RETURNS text LANGUAGE sql IMMUTABLE STRICT
+	AS $$SELECT $1[1] || '/' || $1[2] || '/' || $1[3]$$;
+CREATE AGGREGATE ms_summary(int) (SFUNC = ms_acc, STYPE = int8[], COMBINEFUNC = ms_comb,
+	FINALFUNC = ms_final, INITCOND = '{0,0,0}');
+SQL
+}
+
 # The pid of a source's worker, once it runs (undef if none within the timeout).
 sub worker_pid
 {

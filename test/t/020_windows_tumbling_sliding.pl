@@ -40,13 +40,7 @@ sub produce
 	$broker->produce($topic, input => lines(@events), args => [ '-p', 0 ]);
 }
 
-sub applied
-{
-	my ($source, $n, $what) = @_;
-	SwTest::poll($node,
-		"SELECT sum(next_offset) FROM sw.source_partitions WHERE source_name = '$source'",
-		$n, $what);
-}
+sub applied { return SwTest::applied($node, @_); }
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
@@ -101,14 +95,8 @@ sql(q{
 CREATE FUNCTION sq_acc(int8, int8) RETURNS int8 LANGUAGE sql IMMUTABLE STRICT
 	AS 'SELECT $1 + $2 * $2';
 CREATE AGGREGATE sumsq(int8) (SFUNC = sq_acc, STYPE = int8, COMBINEFUNC = int8pl, INITCOND = '0');
-CREATE FUNCTION ms_acc(int8[], int) RETURNS int8[] LANGUAGE sql IMMUTABLE STRICT
-	AS 'SELECT ARRAY[$1[1] + 1, $1[2] + $2, greatest($1[3], $2)]';
-CREATE FUNCTION ms_comb(int8[], int8[]) RETURNS int8[] LANGUAGE sql IMMUTABLE STRICT
-	AS 'SELECT ARRAY[$1[1] + $2[1], $1[2] + $2[2], greatest($1[3], $2[3])]';
-CREATE FUNCTION ms_final(int8[]) RETURNS text LANGUAGE sql IMMUTABLE STRICT
-	AS $$SELECT $1[1] || '/' || $1[2] || '/' || $1[3]$$;
-CREATE AGGREGATE ms_summary(int) (SFUNC = ms_acc, STYPE = int8[], COMBINEFUNC = ms_comb,
-	FINALFUNC = ms_final, INITCOND = '{0,0,0}');
+}
+. SwTest::ms_summary_sql() . q{
 CREATE FUNCTION is_slow(int) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $1 >= 50';
 CREATE FUNCTION path_of(text) RETURNS text LANGUAGE sql IMMUTABLE
 	AS $$SELECT split_part($1, '?', 1)$$;

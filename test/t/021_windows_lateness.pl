@@ -41,13 +41,7 @@ sub produce
 	$broker->produce($topic, input => join('', map { line($_) } @events), args => [ '-p', 0 ]);
 }
 
-sub applied
-{
-	my ($source, $n, $what) = @_;
-	return SwTest::poll($node,
-		"SELECT sum(next_offset) FROM sw.source_partitions WHERE source_name = '$source'",
-		$n, $what);
-}
+sub applied { return SwTest::applied($node, @_); }
 
 sub source
 {

@@ -54,13 +54,7 @@ sub produce
 	$broker->produce($topic, input => join('', map { line($_) } @events), args => [ '-p', $p ]);
 }
 
-sub applied
-{
-	my ($source, $n, $what) = @_;
-	return SwTest::poll($node,
-		"SELECT sum(next_offset) FROM sw.source_partitions WHERE source_name = '$source'",
-		$n, $what);
-}
+sub applied { return SwTest::applied($node, @_); }
 
 sub source
 {
@@ -107,14 +101,8 @@ sub diff_count
 sql(q{
 CREATE FUNCTION hms(timestamptz) RETURNS text LANGUAGE sql IMMUTABLE
 	AS $$SELECT regexp_replace(to_char($1, 'HH24:MI:SS.US'), '\.000000$', '')$$;
-CREATE FUNCTION ms_acc(int8[], int) RETURNS int8[] LANGUAGE sql IMMUTABLE STRICT
-	AS 'SELECT ARRAY[$1[1] + 1, $1[2] + $2, greatest($1[3], $2)]';
-CREATE FUNCTION ms_comb(int8[], int8[]) RETURNS int8[] LANGUAGE sql IMMUTABLE STRICT
-	AS 'SELECT ARRAY[$1[1] + $2[1], $1[2] + $2[2], greatest($1[3], $2[3])]';
-CREATE FUNCTION ms_final(int8[]) RETURNS text LANGUAGE sql IMMUTABLE STRICT
-	AS $$SELECT $1[1] || '/' || $1[2] || '/' || $1[3]$$;
-CREATE AGGREGATE ms_summary(int) (SFUNC = ms_acc, STYPE = int8[], COMBINEFUNC = ms_comb,
-	FINALFUNC = ms_final, INITCOND = '{0,0,0}');
+}
+. SwTest::ms_summary_sql() . q{
 });
 my $AGGS = 'count(*) AS n, sum(ms) AS total, min(ms) AS lo, max(ms) AS hi, avg(ms) AS avg_ms, '
   . 'ms_summary(ms) AS summary, avg(ms::numeric) AS avg_num';
