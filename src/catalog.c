@@ -122,6 +122,14 @@ spi_int64(int row, int col, int64 if_null)
 	return isnull ? if_null : DatumGetInt64(d);
 }
 
+void
+catalog_exec(const char *sql, int nargs, Oid *types, Datum *values, int expected)
+{
+	spi_begin();
+	spi_exec(sql, nargs, types, values, expected);
+	spi_end();
+}
+
 SourceDef *
 catalog_load_source(int source_id)
 {

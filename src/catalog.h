@@ -55,6 +55,9 @@ extern void catalog_dead_letter(const char *source_name, int partition,
 /* Highest kafka_offset staged per partition; -1 where none. */
 extern void catalog_staged_max(Oid staging, int npartitions, int64 *max_offset);
 
+/* One statement on the extension's own tables, as the superuser; ERROR unless it gives expected. */
+extern void catalog_exec(const char *sql, int nargs, Oid *types, Datum *values, int expected);
+
 /* Run SQL as the bootstrap superuser (the extension's own tables). */
 extern void catalog_begin_superuser(void);
 extern void catalog_end_superuser(void);

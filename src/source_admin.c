@@ -492,21 +492,6 @@ lookup_source(const char *name)
 	return ref;
 }
 
-/* Run one statement of the extension's own as the superuser. */
-static void
-exec_as_superuser(const char *sql, int nargs, Oid *types, Datum *values, int expected)
-{
-	int			rc;
-
-	catalog_begin_superuser();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0);
-	if (rc != expected)
-		elog(ERROR, "SPI failed (%d) on: %s", rc, sql);
-	SPI_finish();
-	catalog_end_superuser();
-}
 
 /* ------------------------------------------------------------------------
  * The SQL functions
@@ -631,7 +616,7 @@ set_paused(FunctionCallInfo fcinfo, bool paused)
 	ref = lookup_source(name);
 	values[0] = Int32GetDatum(ref.id);
 	values[1] = BoolGetDatum(paused);
-	exec_as_superuser("UPDATE sw.source SET paused = $2 WHERE id = $1",
+	catalog_exec("UPDATE sw.source SET paused = $2 WHERE id = $1",
 					  2, types, values, SPI_OK_UPDATE);
 	at_commit(ref.id, paused, false);
 }
@@ -751,13 +736,13 @@ sw_reset_source(PG_FUNCTION_ARGS)
 
 	values[0] = Int32GetDatum(ref.id);
 	values[1] = CStringGetTextDatum(start_from);
-	exec_as_superuser("UPDATE sw.source SET start_from = $2 WHERE id = $1",
+	catalog_exec("UPDATE sw.source SET start_from = $2 WHERE id = $1",
 					  2, types, values, SPI_OK_UPDATE);
-	exec_as_superuser("DELETE FROM sw.source_offset WHERE source_id = $1",
+	catalog_exec("DELETE FROM sw.source_offset WHERE source_id = $1",
 					  1, types, values, SPI_OK_DELETE);
 	/* the messages are read again: their dead letters will be recorded again */
 	values[1] = CStringGetTextDatum(ref.name);
-	exec_as_superuser("DELETE FROM sw.dead_letters WHERE source_name = $2",
+	catalog_exec("DELETE FROM sw.dead_letters WHERE source_name = $2",
 					  2, types, values, SPI_OK_DELETE);
 	if (get_rel_name(ref.staging) == NULL)
 		ereport(ERROR,
@@ -765,7 +750,7 @@ sw_reset_source(PG_FUNCTION_ARGS)
 				 errmsg("staging table of source \"%s\" no longer exists", ref.name),
 				 errdetail("It was dropped without sw.drop_source."),
 				 errhint("Drop the source with sw.drop_source and create it again.")));
-	exec_as_superuser(psprintf("TRUNCATE %s",
+	catalog_exec(psprintf("TRUNCATE %s",
 							   quote_qualified_identifier(get_namespace_name(get_rel_namespace(ref.staging)),
 														  get_rel_name(ref.staging))),
 					  0, NULL, NULL, SPI_OK_UTILITY);
@@ -796,15 +781,15 @@ sw_drop_source(PG_FUNCTION_ARGS)
 	drop_windows_of(ref, cascade);
 	values[0] = Int32GetDatum(ref.id);
 	values[1] = CStringGetTextDatum(ref.name);
-	exec_as_superuser("DELETE FROM sw.source WHERE id = $1", 1, types, values, SPI_OK_DELETE);
-	exec_as_superuser("DELETE FROM sw.dead_letters WHERE source_name = $2",
+	catalog_exec("DELETE FROM sw.source WHERE id = $1", 1, types, values, SPI_OK_DELETE);
+	catalog_exec("DELETE FROM sw.dead_letters WHERE source_name = $2",
 					  2, types, values, SPI_OK_DELETE);
 	/* the staging table may have been dropped by hand already */
 	if (get_rel_name(ref.staging) != NULL)
 	{
 		staging_name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(ref.staging)),
 												  get_rel_name(ref.staging));
-		exec_as_superuser(psprintf("DROP TABLE %s%s", staging_name, cascade ? " CASCADE" : ""),
+		catalog_exec(psprintf("DROP TABLE %s%s", staging_name, cascade ? " CASCADE" : ""),
 						  0, NULL, NULL, SPI_OK_UTILITY);
 	}
 	at_commit(ref.id, true, true);

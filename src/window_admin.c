@@ -944,22 +944,13 @@ sw_drop_window_by_id(int id, int source_id, Oid result, const char *name)
 	Datum		v[2] = {Int32GetDatum(id), CStringGetTextDatum(name)};
 
 	(void) lock_source(NULL, true, source_id);
-	catalog_begin_superuser();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("DELETE FROM sw.window WHERE id = $1", 1, types, v, NULL,
-							  false, 0) != SPI_OK_DELETE ||
-		SPI_execute_with_args("DELETE FROM sw.late_events WHERE window_name = $2", 2, types, v,
-							  NULL, false, 0) != SPI_OK_DELETE)
-		elog(ERROR, "could not remove the window from the catalog");
-	if (get_rel_name(result) != NULL &&
-		SPI_execute(psprintf("DROP TABLE %s",
-							 quote_qualified_identifier(get_namespace_name(get_rel_namespace(result)),
-														get_rel_name(result))),
-					false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "could not drop the result table");
-	SPI_finish();
-	catalog_end_superuser();
+	catalog_exec("DELETE FROM sw.window WHERE id = $1", 1, types, v, SPI_OK_DELETE);
+	catalog_exec("DELETE FROM sw.late_events WHERE window_name = $2", 2, types, v, SPI_OK_DELETE);
+	if (get_rel_name(result) != NULL)
+		catalog_exec(psprintf("DROP TABLE %s",
+							  quote_qualified_identifier(get_namespace_name(get_rel_namespace(result)),
+														 get_rel_name(result))),
+					 0, NULL, NULL, SPI_OK_UTILITY);
 }
 
 Datum
@@ -999,14 +990,8 @@ sw_advance_watermark(PG_FUNCTION_ARGS)
 	ref = lookup_window(name);
 	v[0] = Int32GetDatum(ref.id);
 	v[1] = PG_GETARG_DATUM(1);
-	catalog_begin_superuser();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("UPDATE sw.window_state SET requested_watermark ="
-							  " GREATEST(requested_watermark, $2) WHERE window_id = $1",
-							  2, types, v, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not record the requested watermark");
-	SPI_finish();
-	catalog_end_superuser();
+	catalog_exec("UPDATE sw.window_state SET requested_watermark ="
+				 " GREATEST(requested_watermark, $2) WHERE window_id = $1",
+				 2, types, v, SPI_OK_UPDATE);
 	PG_RETURN_VOID();
 }
