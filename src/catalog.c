@@ -215,27 +215,6 @@ catalog_insert_offset(int source_id, int partition, int64 offset)
 	spi_end();
 }
 
-void
-catalog_advance_offset(int source_id, int partition, int64 old_offset,
-					   int64 new_offset)
-{
-	Oid			types[4] = {INT4OID, INT4OID, INT8OID, INT8OID};
-	Datum		values[4] = {Int32GetDatum(source_id), Int32GetDatum(partition),
-		Int64GetDatum(old_offset), Int64GetDatum(new_offset)};
-
-	spi_begin();
-	spi_exec("UPDATE sw.source_offset SET next_offset = $4"
-			 " WHERE source_id = $1 AND kafka_partition = $2 AND next_offset = $3",
-			 4, types, values, SPI_OK_UPDATE);
-	if (SPI_processed != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				 errmsg("offsets of partition %d changed while the source worker was consuming it",
-						partition),
-				 errdetail("The source was reset or dropped; the worker starts again from the stored offsets.")));
-	spi_end();
-}
-
 static char *qualified_name(Oid relid);
 
 static Datum

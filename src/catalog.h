@@ -35,10 +35,10 @@ extern void catalog_load_offsets(int source_id, int npartitions,
 								 int64 *next_offset, int64 *staged_from);
 extern void catalog_insert_offset(int source_id, int partition, int64 offset);
 
-/* Move next_offset from old to new; ERROR if another session changed it. */
-extern void catalog_advance_offset(int source_id, int partition,
-								   int64 old_offset, int64 new_offset);
-/* The same for several partitions in one statement (a batch). */
+/*
+ * Move next_offset from old to new for several partitions in one
+ * statement; ERROR if another session changed any of them.
+ */
 extern void catalog_advance_offsets(int source_id, int n, const int *partitions,
 									const int64 *old_offsets, const int64 *new_offsets);
 /* Retention: delete staged rows below below[p] and raise staged_from, in one pass. */

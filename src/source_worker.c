@@ -560,7 +560,7 @@ handle_out_of_range(SourceWorker *w)
 			begin_xact("recording unreadable offsets");
 			catalog_dead_letter(w->def->name, p, ps->committed, low - 1, NULL, 0, NULL, 0,
 								"offsets no longer available from the broker (retention passed)");
-			catalog_advance_offset(w->def->id, p, ps->committed, low);
+			catalog_advance_offsets(w->def->id, 1, &p, &ps->committed, &low);
 			catalog_raise_staged_from(w->def->id, p, low);
 			commit_xact();
 			ps->committed = ps->pending = low;
