@@ -10,10 +10,12 @@ MODULE_big = stream_windows
 OBJS = \
 	src/stream_windows.o \
 	src/guc.o \
+	src/privilege.o \
 	src/window_time.o \
 	src/adhoc.o \
 	src/shmem.o \
 	src/kafka.o \
+	src/kafka_options.o \
 	src/formats.o \
 	src/staging.o \
 	src/catalog.o \
@@ -26,10 +28,10 @@ OBJS = \
 	src/window_count.o \
 	src/window_admin.o
 
-DATA = sql/stream_windows--0.1.sql
+DATA = sql/stream_windows--0.1.sql sql/stream_windows--0.1--0.2.sql
 PGFILEDESC = "stream_windows - Kafka-fed streaming windows"
 
-REGRESS = adhoc_setup tumble hop session_start count_window formats source_admin window_admin
+REGRESS = adhoc_setup tumble hop session_start count_window formats source_admin window_admin trust
 REGRESS_OPTS = --temp-instance=tmp_check_regress \
 	--temp-config=$(srcdir)/test/regress.conf \
 	--load-extension=$(EXTENSION)
@@ -57,3 +59,6 @@ installcheck-regress-only:
 	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
 installcheck-tap-only:
 	$(prove_installcheck)
+
+# every object depends on every header of ours (PGXS tracks none by itself)
+$(OBJS): $(wildcard $(srcdir)/src/*.h)

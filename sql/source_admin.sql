@@ -57,16 +57,20 @@ SELECT options FROM sw.sources WHERE name = 'web';
 CREATE ROLE sw_reader;
 CREATE ROLE sw_admin IN ROLE stream_windows_admin;
 SET ROLE sw_reader;
+-- a source is listed only to roles that may read its staging table
+SELECT count(*) FROM sw.sources WHERE name = 'web';
+RESET ROLE;
+GRANT SELECT ON web TO sw_reader, sw_admin;
+SET ROLE sw_reader;
 SELECT options FROM sw.sources WHERE name = 'web';
 SELECT * FROM sw.source;
--- and only admins administer
+-- only admins create sources, only owners administer them
 SELECT sw.create_source('mine', '127.0.0.1:1', 'web');
 SELECT sw.pause_source('web');
 RESET ROLE;
 SET ROLE sw_admin;
 SELECT options FROM sw.sources WHERE name = 'web';
 SELECT sw.pause_source('web');
-SELECT name, state FROM sw.sources WHERE name = 'web';
 SELECT sw.resume_source('web');
 SELECT sw.create_source('admins_own', '127.0.0.1:1', 'web');
 RESET ROLE;
@@ -74,6 +78,9 @@ GRANT CREATE ON SCHEMA public TO sw_admin;
 SET ROLE sw_admin;
 SELECT sw.create_source('admins_own', '127.0.0.1:1', 'web');
 SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'admins_own';
+SELECT name, owner FROM sw.sources WHERE name = 'admins_own';
+SELECT sw.pause_source('admins_own');
+SELECT name, state FROM sw.sources WHERE name = 'admins_own';
 SELECT sw.drop_source('admins_own');
 RESET ROLE;
 

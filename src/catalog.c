@@ -1,106 +1,73 @@
 /*-------------------------------------------------------------------------
  *
  * catalog.c
- *	  Reading and writing the extension's own tables from the workers.
+ *	  Every statement the extension runs on its own tables, and the few it
+ *	  runs on a staging table as its owner.
  *
- * A source worker runs as the source's owner, who may not touch
- * sw.source_offset or sw.dead_letters directly; these functions switch to
- * the bootstrap superuser for the extension's own tables only, the way
- * PostgreSQL's own maintenance code uses SetUserIdAndSecContext.  Every
- * identifier built into SQL is quoted.
+ * No user may write sw.source, sw.source_offset, sw.dead_letters or the
+ * window catalogs; the workers (which run as a source's owner) and the SQL
+ * functions (which run as their caller) reach them through catalog_run and
+ * catalog_run_plan only, which switch to the bootstrap superuser the way
+ * privilege.c allows it: restricted, with search_path pinned to
+ * pg_catalog, pg_temp.  The SQL is written for that path as well: every
+ * table, function and operator is schema-qualified, every identifier built
+ * into a statement is quoted.  Grep for catalog_run to audit every
+ * privileged statement.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 #include "utils/timestamp.h"
 
 #include "catalog.h"
-
-static Oid	saved_userid;
-static int	saved_secctx;
-static int	superuser_depth = 0;
-
-/*
- * An error between begin and end leaves the switch half done; the abort
- * restores the user itself (AbortTransaction), and this resets the count.
- */
-static void
-reset_on_abort(XactEvent event, void *arg)
-{
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-		superuser_depth = 0;
-}
-
-static void
-reset_on_subabort(SubXactEvent event, SubTransactionId mySubid,
-				  SubTransactionId parentSubid, void *arg)
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		superuser_depth = 0;
-}
-
-void
-catalog_begin_superuser(void)
-{
-	static bool callbacks_registered = false;
-
-	if (!callbacks_registered)
-	{
-		RegisterXactCallback(reset_on_abort, NULL);
-		RegisterSubXactCallback(reset_on_subabort, NULL);
-		callbacks_registered = true;
-	}
-	if (superuser_depth++ == 0)
-	{
-		GetUserIdAndSecContext(&saved_userid, &saved_secctx);
-		SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
-							   saved_secctx | SECURITY_LOCAL_USERID_CHANGE);
-	}
-}
-
-void
-catalog_end_superuser(void)
-{
-	if (--superuser_depth == 0)
-		SetUserIdAndSecContext(saved_userid, saved_secctx);
-}
+#include "privilege.h"
 
 /* memory context of the caller, where results are copied */
 static MemoryContext caller_cxt;
 
 static void
-spi_begin(void)
+spi_begin(SwPrivState *ps, Oid role)
 {
 	caller_cxt = CurrentMemoryContext;
-	catalog_begin_superuser();
+	if (OidIsValid(role))
+		sw_priv_begin_role(ps, role, NULL);
+	else
+		sw_priv_begin_catalog(ps);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 }
 
 static void
-spi_end(void)
+spi_end(SwPrivState *ps)
 {
 	SPI_finish();
-	catalog_end_superuser();
+	sw_priv_end(ps);
+}
+
+static void
+spi_check(int rc, const char *sql, int expected)
+{
+	if (rc != expected)
+		elog(ERROR, "SPI failed (%s) on: %s", SPI_result_code_string(rc), sql);
 }
 
 static void
 spi_exec(const char *sql, int nargs, Oid *types, Datum *values, int expected)
 {
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, NULL,
-										   false, 0);
-
-	if (rc != expected)
-		elog(ERROR, "SPI failed (%d) on: %s", rc, sql);
+	spi_check(SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0),
+			  sql, expected);
 }
 
 /* column col (1-based) of row as a string in the caller's context */
@@ -122,12 +89,75 @@ spi_int64(int row, int col, int64 if_null)
 	return isnull ? if_null : DatumGetInt64(d);
 }
 
+/* Hand each row of the last result to fn, in the caller's memory context. */
+static uint64
+spi_rows(CatalogRowFn fn, void *arg)
+{
+	uint64		n = SPI_processed;
+	SPITupleTable *rows = SPI_tuptable;
+
+	if (fn != NULL && rows != NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(caller_cxt);
+
+		for (uint64 i = 0; i < n; i++)
+			fn(arg, rows->vals[i], rows->tupdesc);
+		MemoryContextSwitchTo(old);
+	}
+	return n;
+}
+
+uint64
+catalog_run(Oid role, const char *sql, int nargs, Oid *types, Datum *values,
+			const char *nulls, int expected, CatalogRowFn fn, void *arg)
+{
+	SwPrivState ps;
+	uint64		n;
+
+	spi_begin(&ps, role);
+	spi_check(SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0),
+			  sql, expected);
+	n = spi_rows(fn, arg);
+	spi_end(&ps);
+	return n;
+}
+
+/* Execute a kept plan inside spi_begin/spi_end, preparing it on first use. */
+static void
+plan_exec(CatalogPlan *plan, Datum *values, const char *nulls, int expected)
+{
+	if (plan->plan == NULL)
+	{
+		/* prepared under the pinned search_path, which replanning keeps */
+		SPIPlanPtr	p = SPI_prepare(plan->sql, plan->nargs, plan->types);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "could not prepare \"%s\": %s", plan->sql,
+				 SPI_result_code_string(SPI_result));
+		plan->plan = p;
+	}
+	spi_check(SPI_execute_plan((SPIPlanPtr) plan->plan, values, nulls, false, 0),
+			  plan->sql, expected);
+}
+
+uint64
+catalog_run_plan(CatalogPlan *plan, Datum *values, const char *nulls,
+				 int expected, CatalogRowFn fn, void *arg)
+{
+	SwPrivState ps;
+	uint64		n;
+
+	spi_begin(&ps, InvalidOid);
+	plan_exec(plan, values, nulls, expected);
+	n = spi_rows(fn, arg);
+	spi_end(&ps);
+	return n;
+}
+
 void
 catalog_exec(const char *sql, int nargs, Oid *types, Datum *values, int expected)
 {
-	spi_begin();
-	spi_exec(sql, nargs, types, values, expected);
-	spi_end();
+	(void) catalog_run(InvalidOid, sql, nargs, types, values, NULL, expected, NULL, NULL);
 }
 
 SourceDef *
@@ -136,15 +166,18 @@ catalog_load_source(int source_id)
 	SourceDef  *def = MemoryContextAllocZero(CurrentMemoryContext, sizeof(SourceDef));
 	Oid			types[1] = {INT4OID};
 	Datum		values[1] = {Int32GetDatum(source_id)};
+	SwPrivState ps;
 	int			n;
 
-	spi_begin();
+	spi_begin(&ps, InvalidOid);
 	spi_exec("SELECT name, staging, brokers, topic, format, start_from,"
-			 "       (extract(epoch FROM retention) * 1000000)::bigint, paused"
-			 "  FROM sw.source WHERE id = $1", 1, types, values, SPI_OK_SELECT);
+			 "       (extract(epoch FROM retention) OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8,"
+			 "       paused"
+			 "  FROM sw.source WHERE id OPERATOR(pg_catalog.=) $1",
+			 1, types, values, SPI_OK_SELECT);
 	if (SPI_processed != 1)
 	{
-		spi_end();
+		spi_end(&ps);
 		pfree(def);
 		return NULL;
 	}
@@ -158,8 +191,10 @@ catalog_load_source(int source_id)
 	def->retention_usecs = spi_int64(0, 7, 0);
 	def->paused = strcmp(spi_text(0, 8), "t") == 0;
 
-	spi_exec("SELECT key, value #>> '{}' FROM sw.source, jsonb_each(options)"
-			 " WHERE id = $1 ORDER BY key", 1, types, values, SPI_OK_SELECT);
+	spi_exec("SELECT o.key, o.value OPERATOR(pg_catalog.#>>) '{}'::pg_catalog.text[]"
+			 "  FROM sw.source s, pg_catalog.jsonb_each(s.options) o"
+			 " WHERE s.id OPERATOR(pg_catalog.=) $1 ORDER BY 1",
+			 1, types, values, SPI_OK_SELECT);
 	n = (int) SPI_processed;
 	def->options.count = n;
 	def->options.keys = MemoryContextAlloc(caller_cxt, sizeof(char *) * (n + 1));
@@ -171,7 +206,8 @@ catalog_load_source(int source_id)
 		if (def->options.values[i] == NULL)
 			def->options.values[i] = "";
 	}
-	spi_end();
+	spi_end(&ps);
+	def->owner = sw_relation_owner(def->staging);
 	return def;
 }
 
@@ -181,12 +217,13 @@ catalog_load_offsets(int source_id, int npartitions, int64 *next_offset,
 {
 	Oid			types[1] = {INT4OID};
 	Datum		values[1] = {Int32GetDatum(source_id)};
+	SwPrivState ps;
 
 	for (int p = 0; p < npartitions; p++)
 		next_offset[p] = staged_from[p] = -1;
-	spi_begin();
+	spi_begin(&ps, InvalidOid);
 	spi_exec("SELECT kafka_partition, next_offset, staged_from"
-			 "  FROM sw.source_offset WHERE source_id = $1",
+			 "  FROM sw.source_offset WHERE source_id OPERATOR(pg_catalog.=) $1",
 			 1, types, values, SPI_OK_SELECT);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -199,7 +236,7 @@ catalog_load_offsets(int source_id, int npartitions, int64 *next_offset,
 		next_offset[p] = spi_int64(i, 2, -1);
 		staged_from[p] = spi_int64(i, 3, -1);
 	}
-	spi_end();
+	spi_end(&ps);
 }
 
 void
@@ -209,10 +246,8 @@ catalog_insert_offset(int source_id, int partition, int64 offset)
 	Datum		values[3] = {Int32GetDatum(source_id), Int32GetDatum(partition),
 	Int64GetDatum(offset)};
 
-	spi_begin();
-	spi_exec("INSERT INTO sw.source_offset (source_id, kafka_partition, next_offset, staged_from)"
-			 " VALUES ($1, $2, $3, $3)", 3, types, values, SPI_OK_INSERT);
-	spi_end();
+	catalog_exec("INSERT INTO sw.source_offset (source_id, kafka_partition, next_offset, staged_from)"
+				 " VALUES ($1, $2, $3, $3)", 3, types, values, SPI_OK_INSERT);
 }
 
 static char *qualified_name(Oid relid);
@@ -241,7 +276,15 @@ void
 catalog_advance_offsets(int source_id, int n, const int *partitions,
 						const int64 *old_offsets, const int64 *new_offsets)
 {
-	Oid			types[4] = {INT4OID, INT4ARRAYOID, INT8ARRAYOID, INT8ARRAYOID};
+	static CatalogPlan plan = {
+		"UPDATE sw.source_offset o SET next_offset = u.new_offset"
+		"  FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4))"
+		"       AS u(kafka_partition, old_offset, new_offset)"
+		" WHERE o.source_id OPERATOR(pg_catalog.=) $1"
+		"   AND o.kafka_partition OPERATOR(pg_catalog.=) u.kafka_partition"
+		"   AND o.next_offset OPERATOR(pg_catalog.=) u.old_offset",
+		4, {INT4OID, INT4ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}
+	};
 	Datum		values[4];
 
 	if (n == 0)
@@ -250,41 +293,34 @@ catalog_advance_offsets(int source_id, int n, const int *partitions,
 	values[1] = int4_array(n, partitions);
 	values[2] = int8_array(n, old_offsets);
 	values[3] = int8_array(n, new_offsets);
-	spi_begin();
-	spi_exec("UPDATE sw.source_offset o SET next_offset = u.new_offset"
-			 "  FROM unnest($2, $3, $4) AS u(kafka_partition, old_offset, new_offset)"
-			 " WHERE o.source_id = $1 AND o.kafka_partition = u.kafka_partition"
-			 "   AND o.next_offset = u.old_offset",
-			 4, types, values, SPI_OK_UPDATE);
-	if (SPI_processed != (uint64) n)
+	if (catalog_run_plan(&plan, values, NULL, SPI_OK_UPDATE, NULL, NULL) != (uint64) n)
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				 errmsg("offsets of source %d changed while its worker was consuming it",
 						source_id),
 				 errdetail("The source was reset or dropped; the worker starts again from the stored offsets.")));
-	spi_end();
 }
 
 void
-catalog_retain(Oid staging, int source_id, int npartitions, const int64 *below)
+catalog_retain(Oid staging, Oid owner, int source_id, int npartitions, const int64 *below)
 {
 	Oid			types[2] = {INT4OID, INT8ARRAYOID};
 	Datum		values[2];
 
 	values[0] = Int32GetDatum(source_id);
 	values[1] = int8_array(npartitions, below);
-	/* one pass over staging, whatever the number of partitions */
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	spi_exec(psprintf("DELETE FROM %s WHERE kafka_offset < ($1::bigint[])[kafka_partition + 1]",
-					  qualified_name(staging)), 1, &types[1], &values[1], SPI_OK_DELETE);
-	SPI_finish();
-	spi_begin();
-	spi_exec("UPDATE sw.source_offset o SET staged_from = u.below"
-			 "  FROM unnest($2) WITH ORDINALITY AS u(below, p)"
-			 " WHERE o.source_id = $1 AND o.kafka_partition = u.p - 1 AND o.staged_from < u.below",
-			 2, types, values, SPI_OK_UPDATE);
-	spi_end();
+	/* one pass over staging, as its owner, whatever the number of partitions */
+	(void) catalog_run(owner,
+					   psprintf("DELETE FROM %s WHERE kafka_offset OPERATOR(pg_catalog.<)"
+								" ($1::pg_catalog.int8[])[kafka_partition OPERATOR(pg_catalog.+) 1]",
+								qualified_name(staging)),
+					   1, &types[1], &values[1], NULL, SPI_OK_DELETE, NULL, NULL);
+	catalog_exec("UPDATE sw.source_offset o SET staged_from = u.below"
+				 "  FROM pg_catalog.unnest($2) WITH ORDINALITY AS u(below, p)"
+				 " WHERE o.source_id OPERATOR(pg_catalog.=) $1"
+				 "   AND o.kafka_partition OPERATOR(pg_catalog.=) (u.p OPERATOR(pg_catalog.-) 1)"
+				 "   AND o.staged_from OPERATOR(pg_catalog.<) u.below",
+				 2, types, values, SPI_OK_UPDATE);
 }
 
 void
@@ -294,11 +330,11 @@ catalog_raise_staged_from(int source_id, int partition, int64 offset)
 	Datum		values[3] = {Int32GetDatum(source_id), Int32GetDatum(partition),
 	Int64GetDatum(offset)};
 
-	spi_begin();
-	spi_exec("UPDATE sw.source_offset SET staged_from = $3"
-			 " WHERE source_id = $1 AND kafka_partition = $2 AND staged_from < $3",
-			 3, types, values, SPI_OK_UPDATE);
-	spi_end();
+	catalog_exec("UPDATE sw.source_offset SET staged_from = $3"
+				 " WHERE source_id OPERATOR(pg_catalog.=) $1"
+				 "   AND kafka_partition OPERATOR(pg_catalog.=) $2"
+				 "   AND staged_from OPERATOR(pg_catalog.<) $3",
+				 3, types, values, SPI_OK_UPDATE);
 }
 
 void
@@ -328,42 +364,151 @@ catalog_dead_letter(const char *source_name, int partition, int64 offset,
 	nulls[5] = payload ? ' ' : 'n';
 	values[6] = CStringGetTextDatum(error);
 
-	spi_begin();
-	if (SPI_execute_with_args("INSERT INTO sw.dead_letters (source_name, kafka_partition,"
-							  " kafka_offset, kafka_offset_end, kafka_key, payload, error)"
-							  " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-							  7, types, values, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not record dead letter");
-	spi_end();
+	(void) catalog_run(InvalidOid,
+					   "INSERT INTO sw.dead_letters (source_name, kafka_partition,"
+					   " kafka_offset, kafka_offset_end, kafka_key, payload, error)"
+					   " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+					   7, types, values, nulls, SPI_OK_INSERT, NULL, NULL);
 }
 
 static char *
 qualified_name(Oid relid)
 {
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  get_rel_name(relid));
+	char	   *name = get_rel_name(relid);
+
+	if (name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u no longer exists", relid),
+				 errdetail("It was dropped without stream_windows' own functions."),
+				 errhint("Drop the source or window with sw.drop_source or sw.drop_window.")));
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), name);
+}
+
+typedef struct StagedMax
+{
+	int			npartitions;
+	int64	   *max_offset;
+} StagedMax;
+
+static void
+staged_max_row(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	StagedMax  *sm = arg;
+	bool		isnull;
+	int			p = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
+	Datum		max = heap_getattr(tup, 2, desc, &isnull);
+
+	if (p >= 0 && p < sm->npartitions && !isnull)
+		sm->max_offset[p] = DatumGetInt64(max);
 }
 
 void
-catalog_staged_max(Oid staging, int npartitions, int64 *max_offset)
+catalog_staged_max(Oid staging, Oid owner, int npartitions, int64 *max_offset)
 {
+	StagedMax	sm = {npartitions, max_offset};
+
 	for (int p = 0; p < npartitions; p++)
 		max_offset[p] = -1;
 	/* as the owner: reading the staging table is the owner's business */
-	caller_cxt = CurrentMemoryContext;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	spi_exec(psprintf("SELECT kafka_partition, max(kafka_offset) FROM %s GROUP BY 1",
-					  qualified_name(staging)), 0, NULL, NULL, SPI_OK_SELECT);
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		int			p = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
-													SPI_tuptable->tupdesc, 1, &isnull));
-
-		if (p >= 0 && p < npartitions)
-			max_offset[p] = spi_int64(i, 2, -1);
-	}
-	SPI_finish();
+	(void) catalog_run(owner,
+					   psprintf("SELECT kafka_partition, pg_catalog.max(kafka_offset) FROM %s GROUP BY 1",
+								qualified_name(staging)),
+					   0, NULL, NULL, NULL, SPI_OK_SELECT, staged_max_row, &sm);
 }
 
+static Datum
+array_of(int n, const Datum *values, const bool *nulls, Oid type)
+{
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_md_array((Datum *) values, (bool *) nulls, 1, dims, lbs,
+											  type, typlen, typbyval, typalign));
+}
+
+/*
+ * What a window's batch changed besides its result rows, in one switch and
+ * at most three statements: its late events, the partitions whose
+ * watermark state moved, and its counters.
+ */
+void
+catalog_save_window(const CatalogWindowSave *ws)
+{
+	static CatalogPlan late_plan = {
+		"INSERT INTO sw.late_events (window_name, kafka_partition, kafka_offset,"
+		" event_time, watermark)"
+		" SELECT $1, u.p, u.o, u.t, u.w FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3),"
+		" pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u(p, o, t, w)",
+		5, {TEXTOID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID}
+	};
+	static CatalogPlan part_plan = {
+		"INSERT INTO sw.window_partition (window_id, kafka_partition, start_offset,"
+		" max_event_time, last_event_at, idle)"
+		" SELECT $1, u.p, u.s, u.m, u.l, u.i FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3),"
+		" pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6)) AS u(p, s, m, l, i)"
+		" ON CONFLICT (window_id, kafka_partition) DO UPDATE"
+		" SET max_event_time = EXCLUDED.max_event_time,"
+		" last_event_at = EXCLUDED.last_event_at, idle = EXCLUDED.idle",
+		6, {INT4OID, INT4ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, BOOLARRAYOID}
+	};
+	static CatalogPlan state_plan = {
+		"UPDATE sw.window_state SET watermark = $2, open_windows = $3,"
+		" final_windows = $4, late_merged = $5, late_dropped = $6,"
+		" null_time_skipped = $7, updated_at = $8"
+		" WHERE window_id OPERATOR(pg_catalog.=) $1",
+		8, {INT4OID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID}
+	};
+	SwPrivState ps;
+	Datum		v[8];
+
+	if (ws->nlate == 0 && ws->nparts == 0 && !ws->state_dirty)
+		return;
+	spi_begin(&ps, InvalidOid);
+	if (ws->nlate > 0)
+	{
+		v[0] = CStringGetTextDatum(ws->window_name);
+		v[1] = array_of(ws->nlate, ws->late_partition, NULL, INT4OID);
+		v[2] = array_of(ws->nlate, ws->late_offset, NULL, INT8OID);
+		v[3] = array_of(ws->nlate, ws->late_time, NULL, TIMESTAMPTZOID);
+		v[4] = array_of(ws->nlate, ws->late_watermark, NULL, TIMESTAMPTZOID);
+		plan_exec(&late_plan, v, NULL, SPI_OK_INSERT);
+	}
+	if (ws->nparts > 0)
+	{
+		v[0] = Int32GetDatum(ws->window_id);
+		v[1] = array_of(ws->nparts, ws->part, NULL, INT4OID);
+		v[2] = array_of(ws->nparts, ws->start_offset, NULL, INT8OID);
+		v[3] = array_of(ws->nparts, ws->max_time, ws->time_null, TIMESTAMPTZOID);
+		v[4] = array_of(ws->nparts, ws->last_at, ws->time_null, TIMESTAMPTZOID);
+		v[5] = array_of(ws->nparts, ws->idle, NULL, BOOLOID);
+		plan_exec(&part_plan, v, NULL, SPI_OK_INSERT);
+	}
+	if (ws->state_dirty)
+	{
+		v[0] = Int32GetDatum(ws->window_id);
+		v[1] = TimestampTzGetDatum(ws->watermark);
+		for (int i = 0; i < 5; i++)
+			v[2 + i] = Int64GetDatum(ws->counters[i]);
+		v[7] = TimestampTzGetDatum(ws->now);
+		plan_exec(&state_plan, v, ws->has_watermark ? NULL : " n      ", SPI_OK_UPDATE);
+	}
+	spi_end(&ps);
+}
+
+/*
+ * The relation a name resolves to in the caller's search_path, as the
+ * caller (like to_regclass); InvalidOid when there is none or the name is
+ * not a valid qualified name.
+ */
+Oid
+sw_resolve_relation(const char *name)
+{
+	List	   *names = stringToQualifiedNameList(name);
+
+	return RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
+}

@@ -9,6 +9,8 @@
 #ifndef SW_CATALOG_H
 #define SW_CATALOG_H
 
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "datatype/timestamp.h"
 
 #include "kafka.h"
@@ -24,8 +26,34 @@ typedef struct SourceDef
 	char	   *start_from;
 	int64		retention_usecs;
 	bool		paused;
+	Oid			owner;			/* the staging table's owner */
 	SwKafkaOptions options;
 } SourceDef;
+
+/* Called for each row of a result, in the caller's memory context. */
+typedef void (*CatalogRowFn) (void *arg, HeapTuple tup, TupleDesc desc);
+
+/* A statement prepared once per process, on first use (see catalog_run_plan). */
+typedef struct CatalogPlan
+{
+	const char *sql;
+	int			nargs;
+	Oid			types[8];
+	void	   *plan;			/* SPIPlanPtr, kept */
+} CatalogPlan;
+
+/*
+ * Run one statement: as the bootstrap superuser on the extension's own
+ * tables when role is InvalidOid, else as role (a staging or result table's
+ * owner).  Restricted, search_path pinned; ERROR unless SPI returns
+ * expected.  Returns the number of rows processed.
+ */
+extern uint64 catalog_run(Oid role, const char *sql, int nargs, Oid *types,
+						  Datum *values, const char *nulls, int expected,
+						  CatalogRowFn fn, void *arg);
+/* The same for a kept plan on the extension's own tables. */
+extern uint64 catalog_run_plan(CatalogPlan *plan, Datum *values, const char *nulls,
+							   int expected, CatalogRowFn fn, void *arg);
 
 /* All of these run inside a transaction, with SPI managed here. */
 extern SourceDef *catalog_load_source(int source_id);
@@ -41,8 +69,9 @@ extern void catalog_insert_offset(int source_id, int partition, int64 offset);
  */
 extern void catalog_advance_offsets(int source_id, int n, const int *partitions,
 									const int64 *old_offsets, const int64 *new_offsets);
-/* Retention: delete staged rows below below[p] and raise staged_from, in one pass. */
-extern void catalog_retain(Oid staging, int source_id, int npartitions, const int64 *below);
+/* Retention: delete staged rows below below[p] (as owner) and raise staged_from, in one pass. */
+extern void catalog_retain(Oid staging, Oid owner, int source_id, int npartitions,
+						   const int64 *below);
 /* Raise staged_from (retention, dead-letter ranges). */
 extern void catalog_raise_staged_from(int source_id, int partition, int64 offset);
 
@@ -53,13 +82,41 @@ extern void catalog_dead_letter(const char *source_name, int partition,
 								const char *error);
 
 /* Highest kafka_offset staged per partition; -1 where none. */
-extern void catalog_staged_max(Oid staging, int npartitions, int64 *max_offset);
+extern void catalog_staged_max(Oid staging, Oid owner, int npartitions, int64 *max_offset);
 
-/* One statement on the extension's own tables, as the superuser; ERROR unless it gives expected. */
+/* catalog_run on the extension's own tables, without nulls or rows. */
 extern void catalog_exec(const char *sql, int nargs, Oid *types, Datum *values, int expected);
 
-/* Run SQL as the bootstrap superuser (the extension's own tables). */
-extern void catalog_begin_superuser(void);
-extern void catalog_end_superuser(void);
+/* What a window's batch changed besides its result rows (Datum arrays). */
+typedef struct CatalogWindowSave
+{
+	int			window_id;
+	const char *window_name;
+	/* late events: int4, int8, timestamptz, timestamptz */
+	int			nlate;
+	Datum	   *late_partition;
+	Datum	   *late_offset;
+	Datum	   *late_time;
+	Datum	   *late_watermark;
+	/* partitions whose state moved: int4, int8, timestamptz, timestamptz, bool */
+	int			nparts;
+	Datum	   *part;
+	Datum	   *start_offset;
+	Datum	   *max_time;
+	Datum	   *last_at;
+	bool	   *time_null;		/* no event with a time yet */
+	Datum	   *idle;
+	/* counters: open, final, late merged, late dropped, null-time skipped */
+	bool		state_dirty;
+	bool		has_watermark;
+	TimestampTz watermark;
+	int64		counters[5];
+	TimestampTz now;
+} CatalogWindowSave;
+
+extern void catalog_save_window(const CatalogWindowSave *ws);
+
+/* What a name resolves to in the caller's search_path (to_regclass), or InvalidOid. */
+extern Oid	sw_resolve_relation(const char *name);
 
 #endif							/* SW_CATALOG_H */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "kafka.h"
+#include "kafka_options.h"
 
 struct SwKafka
 {
@@ -32,6 +33,7 @@ struct SwKafka
 	int			pipefd[2];
 	char		last_error[512];
 	bool		has_error;
+	const SwKafkaOptions *opts;	/* whose secrets never reach a message */
 };
 
 /* the SwKafka whose callbacks are being served (one per worker process) */
@@ -42,8 +44,11 @@ kafka_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	if (serving == NULL)
 		return;
-	snprintf(serving->last_error, sizeof(serving->last_error), "%s: %s",
-			 rd_kafka_err2str(err), reason);
+	/* served on the worker's own thread (rd_kafka_poll): palloc is fine */
+	strlcpy(serving->last_error,
+			kafka_scrub_secrets(psprintf("%s: %s", rd_kafka_err2str(err), reason),
+								serving->opts),
+			sizeof(serving->last_error));
 	serving->has_error = true;
 }
 
@@ -55,7 +60,8 @@ kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 }
 
 static void
-conf_set(rd_kafka_conf_t *conf, const char *key, const char *value)
+conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
+		 const SwKafkaOptions *opts)
 {
 	char		errstr[512];
 
@@ -65,7 +71,7 @@ conf_set(rd_kafka_conf_t *conf, const char *key, const char *value)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid Kafka option \"%s\"", key),
-				 errdetail("librdkafka: %s", errstr),
+				 errdetail("librdkafka: %s", kafka_scrub_secrets(errstr, opts)),
 				 errhint("Options are librdkafka consumer properties, see CONFIGURATION.md of librdkafka.")));
 	}
 }
@@ -85,15 +91,15 @@ build_conf(const char *brokers, const SwKafkaOptions *opts, const char *group_id
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 
-	conf_set(conf, "bootstrap.servers", brokers);
-	conf_set(conf, "group.id", group_id);
-	conf_set(conf, "enable.auto.commit", "false");
-	conf_set(conf, "enable.auto.offset.store", "false");
-	conf_set(conf, "auto.offset.reset", "error");
-	conf_set(conf, "enable.partition.eof", "false");
-	conf_set(conf, "log.queue", "true");
+	conf_set(conf, "bootstrap.servers", brokers, opts);
+	conf_set(conf, "group.id", group_id, opts);
+	conf_set(conf, "enable.auto.commit", "false", opts);
+	conf_set(conf, "enable.auto.offset.store", "false", opts);
+	conf_set(conf, "auto.offset.reset", "error", opts);
+	conf_set(conf, "enable.partition.eof", "false", opts);
+	conf_set(conf, "log.queue", "true", opts);
 	if (!option_given(opts, "fetch.wait.max.ms"))
-		conf_set(conf, "fetch.wait.max.ms", "25");
+		conf_set(conf, "fetch.wait.max.ms", "25", opts);
 	/*
 	 * librdkafka stops fetching once this many messages wait in its queues,
 	 * counted over all partitions (100,000 by default): far too few to keep
@@ -101,9 +107,9 @@ build_conf(const char *brokers, const SwKafkaOptions *opts, const char *group_id
 	 * queued.max.messages.kbytes.
 	 */
 	if (!option_given(opts, "queued.min.messages"))
-		conf_set(conf, "queued.min.messages", "1000000");
+		conf_set(conf, "queued.min.messages", "1000000", opts);
 	if (!option_given(opts, "reconnect.backoff.max.ms"))
-		conf_set(conf, "reconnect.backoff.max.ms", "1000");
+		conf_set(conf, "reconnect.backoff.max.ms", "1000", opts);
 	for (int i = 0; i < opts->count; i++)
 	{
 		if (strcmp(opts->keys[i], "enable.auto.commit") == 0 ||
@@ -114,7 +120,7 @@ build_conf(const char *brokers, const SwKafkaOptions *opts, const char *group_id
 					 errmsg("Kafka option \"%s\" cannot be set", opts->keys[i]),
 					 errdetail("stream_windows keeps offsets in PostgreSQL and manages this property itself."),
 					 errhint("Remove \"%s\" from options.", opts->keys[i])));
-		conf_set(conf, opts->keys[i], opts->values[i]);
+		conf_set(conf, opts->keys[i], opts->values[i], opts);
 	}
 	rd_kafka_conf_set_error_cb(conf, kafka_error_cb);
 	rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
@@ -141,9 +147,11 @@ kafka_open(const char *brokers, const char *topic, const SwKafkaOptions *opts,
 		rd_kafka_conf_destroy(conf);
 		ereport(ERROR,
 				(errcode(ERRCODE_CONNECTION_FAILURE),
-				 errmsg("could not create Kafka consumer: %s", errstr)));
+				 errmsg("could not create Kafka consumer: %s",
+						kafka_scrub_secrets(errstr, opts))));
 	}
 	serving = k;
+	k->opts = opts;
 	k->topic = pstrdup(topic);
 	k->main_queue = rd_kafka_queue_get_main(k->rk);
 	rd_kafka_set_log_queue(k->rk, NULL);

@@ -25,6 +25,7 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -32,6 +33,7 @@
 
 #include "guc.h"
 #include "launcher.h"
+#include "privilege.h"
 #include "shmem.h"
 #include "source_worker.h"
 
@@ -90,7 +92,11 @@ read_sources(void)
 	{
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		if (SPI_execute("SELECT id, owner, paused FROM sw.source", true, 0) != SPI_OK_SELECT)
+		/* a source runs as its staging table's owner */
+		if (SPI_execute("SELECT s.id, coalesce(c.relowner, s.owner), s.paused"
+						"  FROM sw.source s LEFT JOIN pg_catalog.pg_class c"
+						"    ON c.oid OPERATOR(pg_catalog.=) s.staging",
+						true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not read sw.source");
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
@@ -265,6 +271,8 @@ sw_launcher_main(Datum main_arg)
 
 	BackgroundWorkerInitializeConnection(sw_database, NULL, 0);
 	pgstat_report_appname("stream_windows launcher");
+	/* the launcher is a superuser: nothing a user creates may reach its SQL */
+	SetConfigOption("search_path", SW_PINNED_SEARCH_PATH, PGC_SUSET, PGC_S_OVERRIDE);
 
 	ctl.keysize = sizeof(int);
 	ctl.entrysize = sizeof(LaunchedWorker);

@@ -23,6 +23,7 @@
 #include "utils/tuplestore.h"
 
 #include "guc.h"
+#include "privilege.h"
 #include "shmem.h"
 
 SwShared   *sw_shared = NULL;
@@ -108,6 +109,8 @@ sw_slot_acquire(int source_id)
 	{
 		SpinLockAcquire(&free_slot->mutex);
 		free_slot->source_id = source_id;
+		free_slot->owner = InvalidOid;
+		free_slot->staging = InvalidOid;
 		free_slot->pid = 0;
 		free_slot->state = SW_STATE_STARTING;
 		free_slot->messages = 0;
@@ -187,6 +190,15 @@ sw_slot_set_state(SwWorkerSlot *slot, SwWorkerState state, const char *error)
 }
 
 void
+sw_slot_set_owner(SwWorkerSlot *slot, Oid owner, Oid staging)
+{
+	SpinLockAcquire(&slot->mutex);
+	slot->owner = owner;
+	slot->staging = staging;
+	SpinLockRelease(&slot->mutex);
+}
+
+void
 sw_wake_launcher(void)
 {
 	Latch	   *latch;
@@ -237,7 +249,7 @@ sw_worker_status(PG_FUNCTION_ARGS)
 		SpinLockAcquire(&slot->mutex);
 		memcpy(&copy, slot, offsetof(SwWorkerSlot, high_watermark));
 		SpinLockRelease(&slot->mutex);
-		if (copy.source_id == 0)
+		if (copy.source_id == 0 || !sw_priv_may_see(copy.owner, copy.staging))
 			continue;
 
 		values[0] = Int32GetDatum(copy.source_id);
@@ -271,14 +283,20 @@ sw_partition_status(PG_FUNCTION_ARGS)
 	{
 		SwWorkerSlot *slot = &sw_shared->slots[i];
 		int			source_id;
+		Oid			owner;
+		Oid			staging;
 		int			n;
 		int64		hw[SW_MAX_PARTITIONS];
 
 		SpinLockAcquire(&slot->mutex);
 		source_id = slot->source_id;
+		owner = slot->owner;
+		staging = slot->staging;
 		n = slot->npartitions;
 		memcpy(hw, slot->high_watermark, sizeof(int64) * n);
 		SpinLockRelease(&slot->mutex);
+		if (source_id != 0 && !sw_priv_may_see(owner, staging))
+			continue;
 
 		for (int p = 0; source_id != 0 && p < n; p++)
 		{

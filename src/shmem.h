@@ -31,6 +31,8 @@ typedef struct SwWorkerSlot
 {
 	slock_t		mutex;
 	int			source_id;		/* 0: free */
+	Oid			owner;			/* the worker's role; InvalidOid: not known yet */
+	Oid			staging;		/* who may read it may see this slot */
 	pid_t		pid;			/* 0: no worker running */
 	SwWorkerState state;
 	bool		clean_exit;		/* the last worker stopped on request */
@@ -62,6 +64,7 @@ extern void sw_slot_release(int source_id);
 extern pid_t sw_slot_pid(int source_id);
 extern void sw_slot_set_state(SwWorkerSlot *slot, SwWorkerState state,
 							  const char *error);
+extern void sw_slot_set_owner(SwWorkerSlot *slot, Oid owner, Oid staging);
 extern void sw_wake_launcher(void);
 /* did the source's last worker stop on request (not fail)? clears the flag */
 extern bool sw_slot_take_clean_exit(int source_id);

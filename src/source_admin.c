@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "storage/lmgr.h"
@@ -38,6 +39,8 @@
 #include <signal.h>
 
 #include "catalog.h"
+#include "privilege.h"
+#include "kafka_options.h"
 #include "formats.h"
 #include "guc.h"
 #include "kafka.h"
@@ -124,7 +127,7 @@ check_admin(const char *action)
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("permission denied to %s", action),
-			 errdetail("Only superusers and members of role \"%s\" may create or administer sources.",
+			 errdetail("Only superusers and members of role \"%s\" may create sources.",
 					   ADMIN_ROLE),
 			 errhint("Ask a superuser to GRANT %s TO %s.", ADMIN_ROLE,
 					 GetUserNameFromId(GetUserId(), false))));
@@ -329,6 +332,16 @@ check_columns(const char *columns)
 				 errdetail("columns is a comma-separated list of column definitions."),
 				 errhint("For example columns => 'url text, ip inet, event_time timestamptz'.")));
 	create = (CreateStmt *) linitial_node(RawStmt, stmts)->stmt;
+	if (create->inhRelations != NIL || create->partbound != NULL ||
+		create->partspec != NULL || create->ofTypename != NULL ||
+		create->constraints != NIL || create->options != NIL ||
+		create->oncommit != ONCOMMIT_NOOP || create->tablespacename != NULL ||
+		create->accessMethod != NULL || create->if_not_exists)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("invalid column list \"%s\"", columns),
+				 errdetail("columns may only list column definitions, not clauses of the table such as INHERITS, PARTITION BY, USING, WITH or TABLESPACE."),
+				 errhint("Create the source with its columns only; a superuser may change the staging table afterwards.")));
 	if (create->tableElts == NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -448,48 +461,72 @@ typedef struct SourceRef
 {
 	int			id;
 	Oid			staging;
+	Oid			owner;			/* the staging table's, else as recorded */
 	char	   *name;
 } SourceRef;
 
+static void
+source_row(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	SourceRef  *ref = arg;
+	bool		isnull;
+
+	ref->id = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
+	ref->staging = DatumGetObjectId(heap_getattr(tup, 2, desc, &isnull));
+	ref->name = TextDatumGetCString(heap_getattr(tup, 3, desc, &isnull));
+	ref->owner = DatumGetObjectId(heap_getattr(tup, 4, desc, &isnull));
+}
+
+/*
+ * A source by its name, or else by the staging table the name resolves to
+ * in the caller's search_path: exactly one.
+ */
 static SourceRef
 lookup_source(const char *name)
 {
 	SourceRef	ref = {0};
-	Oid			relid = InvalidOid;
-	List	   *names = NIL;
 	Oid			types[2] = {TEXTOID, OIDOID};
 	Datum		values[2];
-	MemoryContext caller = CurrentMemoryContext;
-
-	names = stringToQualifiedNameList(name);
-	relid = RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
 
 	values[0] = CStringGetTextDatum(name);
-	values[1] = ObjectIdGetDatum(relid);
-	catalog_begin_superuser();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT id, staging, name FROM sw.source"
-							  " WHERE name = $1 OR staging = $2 FOR UPDATE",
-							  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read sw.source");
-	if (SPI_processed >= 1)
-	{
-		bool		isnull;
-
-		ref.id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		ref.staging = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-		ref.name = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3));
-	}
-	SPI_finish();
-	catalog_end_superuser();
+	values[1] = ObjectIdGetDatum(sw_resolve_relation(name));
+	(void) catalog_run(InvalidOid,
+					   "SELECT id, staging, name, owner FROM sw.source"
+					   " WHERE name OPERATOR(pg_catalog.=) $1"
+					   "    OR (staging OPERATOR(pg_catalog.=) $2 AND NOT EXISTS"
+					   "        (SELECT FROM sw.source WHERE name OPERATOR(pg_catalog.=) $1))",
+					   2, types, values, NULL, SPI_OK_SELECT, source_row, &ref);
 	if (ref.id == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("source \"%s\" does not exist", name),
 				 errdetail("A source is named after its staging table, as given to sw.create_source."),
 				 errhint("The sources are listed in sw.sources.")));
+	if (OidIsValid(sw_relation_owner(ref.staging)))
+		ref.owner = sw_relation_owner(ref.staging);
 	return ref;
+}
+
+/* Only the owner (a role with its privileges) or a superuser may act. */
+static void
+check_source_owner(SourceRef ref, const char *action)
+{
+	if (sw_priv_acts_as(ref.owner))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied for source \"%s\"", ref.name),
+			 errdetail("Only the owner of the source (role \"%s\"), members of that role and superusers may %s it.",
+					   GetUserNameFromId(ref.owner, true) ? GetUserNameFromId(ref.owner, true) : "?",
+					   action),
+			 errhint("Ask the owner, or a superuser, to %s it.", action)));
+}
+
+/* A table owned by role, dropped or emptied as that role. */
+static void
+exec_as_owner(Oid owner, const char *sql)
+{
+	(void) catalog_run(owner, sql, 0, NULL, NULL, NULL, SPI_OK_UTILITY, NULL, NULL);
 }
 
 
@@ -497,6 +534,14 @@ lookup_source(const char *name)
  * The SQL functions
  * ------------------------------------------------------------------------
  */
+
+static void
+first_int(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	bool		isnull;
+
+	*(int *) arg = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
+}
 
 /*
  * sw.create_source(name, brokers, topic, format, columns, start_from,
@@ -517,11 +562,11 @@ sw_create_source(PG_FUNCTION_ARGS)
 	List	   *names;
 	RangeVar   *rv;
 	Oid			relid;
-	Oid			types[9] = {TEXTOID, OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-	TEXTOID, JSONBOID, INTERVALOID};
-	Datum		values[9];
-	char		nulls[9] = "         ";
-	int			source_id;
+	Oid			types[10] = {TEXTOID, OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, JSONBOID, INTERVALOID, OIDOID};
+	Datum		values[10];
+	char		nulls[10] = "          ";
+	int			source_id = 0;
 	SwFormatKind kind;
 
 	check_admin("create source");
@@ -542,6 +587,7 @@ sw_create_source(PG_FUNCTION_ARGS)
 	check_start_from(start_from);
 	check_retention(retention);
 	opts = options_from_jsonb(options);
+	kafka_refuse_unsafe_options(&opts, superuser());
 	kafka_check_options(brokers, &opts);
 	names = stringToQualifiedNameList(name);
 	rv = makeRangeVarFromNameList(names);
@@ -580,24 +626,13 @@ sw_create_source(PG_FUNCTION_ARGS)
 	values[6] = CStringGetTextDatum(start_from);
 	values[7] = JsonbPGetDatum(options);
 	values[8] = IntervalPGetDatum(retention);
-
-	catalog_begin_superuser();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("INSERT INTO sw.source (name, staging, brokers, topic, format,"
-							  " columns, start_from, options, retention, owner)"
-							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, current_user::regrole)"
-							  " RETURNING id",
-							  9, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "could not record source");
-	{
-		bool		isnull;
-
-		source_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-												SPI_tuptable->tupdesc, 1, &isnull));
-	}
-	SPI_finish();
-	catalog_end_superuser();
+	values[9] = ObjectIdGetDatum(GetUserId());	/* the caller: the owner */
+	(void) catalog_run(InvalidOid,
+					   "INSERT INTO sw.source (name, staging, brokers, topic, format,"
+					   " columns, start_from, options, retention, owner)"
+					   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+					   " RETURNING id",
+					   10, types, values, nulls, SPI_OK_INSERT_RETURNING, first_int, &source_id);
 
 	at_commit(source_id, false, false);
 	PG_RETURN_OID(relid);
@@ -611,13 +646,13 @@ set_paused(FunctionCallInfo fcinfo, bool paused)
 	Oid			types[2] = {INT4OID, BOOLOID};
 	Datum		values[2];
 
-	check_admin(paused ? "pause source" : "resume source");
 	name = required_text(fcinfo, 0, "name");
 	ref = lookup_source(name);
+	check_source_owner(ref, paused ? "pause" : "resume");
 	values[0] = Int32GetDatum(ref.id);
 	values[1] = BoolGetDatum(paused);
-	catalog_exec("UPDATE sw.source SET paused = $2 WHERE id = $1",
-					  2, types, values, SPI_OK_UPDATE);
+	catalog_exec("UPDATE sw.source SET paused = $2 WHERE id OPERATOR(pg_catalog.=) $1",
+				 2, types, values, SPI_OK_UPDATE);
 	at_commit(ref.id, paused, false);
 }
 
@@ -635,35 +670,39 @@ sw_resume_source(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* The windows of a source, read as the superuser. */
+typedef struct WindowList
+{
+	List	   *ids;
+	List	   *results;
+	List	   *names;
+} WindowList;
+
+static void
+window_list_row(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	WindowList *wl = arg;
+	bool		isnull;
+
+	wl->ids = lappend_int(wl->ids, DatumGetInt32(heap_getattr(tup, 1, desc, &isnull)));
+	wl->results = lappend_oid(wl->results, DatumGetObjectId(heap_getattr(tup, 2, desc, &isnull)));
+	wl->names = lappend(wl->names, TextDatumGetCString(heap_getattr(tup, 3, desc, &isnull)));
+}
+
+/* The windows of a source. */
 static void
 windows_of(SourceRef ref, List **ids, List **results, List **names)
 {
 	Oid			types[1] = {INT4OID};
 	Datum		values[1] = {Int32GetDatum(ref.id)};
-	MemoryContext caller = CurrentMemoryContext;
+	WindowList	wl = {NIL, NIL, NIL};
 
-	*ids = *results = *names = NIL;
-	catalog_begin_superuser();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT id, result, name FROM sw.window WHERE source_id = $1 ORDER BY id",
-							  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read sw.window");
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		MemoryContext old = MemoryContextSwitchTo(caller);
-
-		*ids = lappend_int(*ids, DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull)));
-		*results = lappend_oid(*results, DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull)));
-		*names = lappend(*names, pstrdup(SPI_getvalue(tup, desc, 3)));
-		MemoryContextSwitchTo(old);
-	}
-	SPI_finish();
-	catalog_end_superuser();
+	(void) catalog_run(InvalidOid,
+					   "SELECT id, result, name FROM sw.window"
+					   " WHERE source_id OPERATOR(pg_catalog.=) $1 ORDER BY id",
+					   1, types, values, NULL, SPI_OK_SELECT, window_list_row, &wl);
+	*ids = wl.ids;
+	*results = wl.results;
+	*names = wl.names;
 }
 
 /* ERROR when windows depend on the source; action is "drop" or "reset". */
@@ -727,33 +766,34 @@ sw_reset_source(PG_FUNCTION_ARGS)
 	Oid			types[2] = {INT4OID, TEXTOID};
 	Datum		values[2];
 
-	check_admin("reset source");
 	name = required_text(fcinfo, 0, "name");
 	start_from = required_text(fcinfo, 1, "start_from");
 	check_start_from(start_from);
 	ref = lookup_source(name);
+	check_source_owner(ref, "reset");
 	refuse_if_windows(ref, "reset");
 
 	values[0] = Int32GetDatum(ref.id);
 	values[1] = CStringGetTextDatum(start_from);
-	catalog_exec("UPDATE sw.source SET start_from = $2 WHERE id = $1",
-					  2, types, values, SPI_OK_UPDATE);
-	catalog_exec("DELETE FROM sw.source_offset WHERE source_id = $1",
-					  1, types, values, SPI_OK_DELETE);
+	catalog_exec("UPDATE sw.source SET start_from = $2 WHERE id OPERATOR(pg_catalog.=) $1",
+				 2, types, values, SPI_OK_UPDATE);
+	catalog_exec("DELETE FROM sw.source_offset WHERE source_id OPERATOR(pg_catalog.=) $1",
+				 1, types, values, SPI_OK_DELETE);
 	/* the messages are read again: their dead letters will be recorded again */
 	values[1] = CStringGetTextDatum(ref.name);
-	catalog_exec("DELETE FROM sw.dead_letters WHERE source_name = $2",
-					  2, types, values, SPI_OK_DELETE);
+	catalog_exec("DELETE FROM sw.dead_letters WHERE source_name OPERATOR(pg_catalog.=) $2",
+				 2, types, values, SPI_OK_DELETE);
 	if (get_rel_name(ref.staging) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("staging table of source \"%s\" no longer exists", ref.name),
 				 errdetail("It was dropped without sw.drop_source."),
 				 errhint("Drop the source with sw.drop_source and create it again.")));
-	catalog_exec(psprintf("TRUNCATE %s",
-							   quote_qualified_identifier(get_namespace_name(get_rel_namespace(ref.staging)),
-														  get_rel_name(ref.staging))),
-					  0, NULL, NULL, SPI_OK_UTILITY);
+	/* as the owner: TRUNCATE triggers on staging are the owner's code */
+	exec_as_owner(ref.owner,
+				  psprintf("TRUNCATE %s",
+						   quote_qualified_identifier(get_namespace_name(get_rel_namespace(ref.staging)),
+													  get_rel_name(ref.staging))));
 	at_commit(ref.id, true, false);
 	PG_RETURN_VOID();
 }
@@ -769,9 +809,9 @@ sw_drop_source(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	char	   *staging_name;
 
-	check_admin("drop source");
 	name = required_text(fcinfo, 0, "name");
 	ref = lookup_source(name);
+	check_source_owner(ref, "drop");
 
 	/*
 	 * Lock the staging table first: a batch in flight finishes, and the
@@ -781,16 +821,17 @@ sw_drop_source(PG_FUNCTION_ARGS)
 	drop_windows_of(ref, cascade);
 	values[0] = Int32GetDatum(ref.id);
 	values[1] = CStringGetTextDatum(ref.name);
-	catalog_exec("DELETE FROM sw.source WHERE id = $1", 1, types, values, SPI_OK_DELETE);
-	catalog_exec("DELETE FROM sw.dead_letters WHERE source_name = $2",
-					  2, types, values, SPI_OK_DELETE);
+	catalog_exec("DELETE FROM sw.source WHERE id OPERATOR(pg_catalog.=) $1",
+				 1, types, values, SPI_OK_DELETE);
+	catalog_exec("DELETE FROM sw.dead_letters WHERE source_name OPERATOR(pg_catalog.=) $2",
+				 2, types, values, SPI_OK_DELETE);
 	/* the staging table may have been dropped by hand already */
 	if (get_rel_name(ref.staging) != NULL)
 	{
 		staging_name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(ref.staging)),
 												  get_rel_name(ref.staging));
-		catalog_exec(psprintf("DROP TABLE %s%s", staging_name, cascade ? " CASCADE" : ""),
-						  0, NULL, NULL, SPI_OK_UTILITY);
+		exec_as_owner(ref.owner, psprintf("DROP TABLE %s%s", staging_name,
+										  cascade ? " CASCADE" : ""));
 	}
 	at_commit(ref.id, true, true);
 	PG_RETURN_VOID();

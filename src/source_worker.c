@@ -46,6 +46,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -53,6 +54,8 @@
 #include "formats.h"
 #include "guc.h"
 #include "kafka.h"
+#include "kafka_options.h"
+#include "privilege.h"
 #include "shmem.h"
 #include "source_worker.h"
 #include "staging.h"
@@ -102,6 +105,8 @@ typedef struct SourceWorker
 	TimestampTz last_tick;
 	TimestampTz last_metadata;
 	SwEngine   *engine;			/* the source's windows */
+	SwEvent		events[STAGING_CHUNK_ROWS];	/* staged, not yet applied to them */
+	int			nevents;
 	int			windows_version;
 	MemoryContext engine_cxt;
 	TimestampTz batch_now;		/* the worker's clock for this batch */
@@ -279,7 +284,7 @@ load_offsets(SourceWorker *w)
 			catalog_insert_offset(w->def->id, p, fresh[p]);
 			next[p] = staged_from[p] = fresh[p];
 		}
-	catalog_staged_max(w->def->staging, n, staged_max);
+	catalog_staged_max(w->def->staging, w->def->owner, n, staged_max);
 	commit_xact();
 
 	w->parts = MemoryContextAllocZero(TopMemoryContext, sizeof(PartitionState) * n);
@@ -332,6 +337,16 @@ message_precheck(rd_kafka_message_t *msg)
 	return NULL;
 }
 
+/* The windows take the buffered events, then staging writes them. */
+static void
+flush_chunk(SourceWorker *w, StagingWriter *sw)
+{
+	if (w->nevents > 0)
+		sw_engine_apply(w->engine, w->events, w->nevents, w->batch_now);
+	w->nevents = 0;
+	staging_flush(sw);
+}
+
 static void
 ingest_message(SourceWorker *w, StagingWriter *sw, rd_kafka_message_t *msg,
 			   bool restage_only)
@@ -354,8 +369,15 @@ ingest_message(SourceWorker *w, StagingWriter *sw, rd_kafka_message_t *msg,
 								   ms < 0 ? DT_NOBEGIN : kafka_time_to_timestamptz(ms),
 								   msg->key, (int) msg->key_len);
 			if (!restage_only)
-				sw_engine_apply(w->engine, slot, msg->partition, msg->offset,
-								w->batch_now);
+			{
+				SwEvent    *ev = &w->events[w->nevents++];
+
+				ev->slot = slot;
+				ev->partition = msg->partition;
+				ev->offset = msg->offset;
+			}
+			if (staging_full(sw))
+				flush_chunk(w, sw);
 			return;
 		}
 	}
@@ -381,6 +403,22 @@ message_error(SourceWorker *w, rd_kafka_message_t *msg)
 }
 
 /*
+ * The worker runs as the staging table's owner.  Ownership moved (ALTER
+ * TABLE ... OWNER TO, REASSIGN OWNED): stop, and the launcher starts the
+ * worker again as the new owner.
+ */
+static void
+check_staging_owner(SourceWorker *w, Relation rel)
+{
+	if (rel->rd_rel->relowner == GetUserId())
+		return;
+	ereport(LOG,
+			(errmsg("stream_windows source \"%s\": its staging table changed owner; restarting as the new owner",
+					w->def->name)));
+	proc_exit(0);
+}
+
+/*
  * Inside a transaction: make sure the engine runs the source's current
  * windows.  The version is read under a row lock that create_window and
  * drop_window also take, so a batch never misses a window created during
@@ -396,7 +434,7 @@ refresh_windows(SourceWorker *w)
 	sw_engine_free(w->engine);
 	w->engine = NULL;
 	MemoryContextReset(w->engine_cxt);
-	w->engine = sw_engine_load(w->def->id, 0, NULL, w->engine_cxt);
+	w->engine = sw_engine_load(w->def->id, 0, w->def->staging, w->engine_cxt);
 	w->windows_version = version;
 	elog(DEBUG1, "stream_windows source \"%s\": windows loaded (version %d)",
 		 w->def->name, version);
@@ -462,9 +500,11 @@ process_batch(SourceWorker *w, int n)
 
 	begin_xact("ingesting a batch");
 	refresh_windows(w);
+	sw_engine_check_access(w->engine);
 	MemoryContextSwitchTo(w->batch_cxt);
 	w->batch_now = GetCurrentTimestamp();
 	sw = staging_begin(w->def->staging);
+	check_staging_owner(w, staging_relation(sw));
 	for (int i = 0; i < n; i++)
 	{
 		rd_kafka_message_t *msg = w->msgs[i];
@@ -489,6 +529,7 @@ process_batch(SourceWorker *w, int n)
 			bytes += msg->len;
 		}
 	}
+	flush_chunk(w, sw);
 	staging_end(sw);
 	sw_engine_end_batch(w->engine, w->batch_now);
 	{
@@ -633,7 +674,7 @@ apply_retention(SourceWorker *w, TimestampTz now)
 		if (!any)
 			return;
 		begin_xact("applying retention");
-		catalog_retain(w->def->staging, w->def->id, w->npartitions, below);
+		catalog_retain(w->def->staging, w->def->owner, w->def->id, w->npartitions, below);
 		commit_xact();
 		pgstat_report_stat(false);
 		for (int p = 0; p < w->npartitions; p++)
@@ -690,6 +731,7 @@ static void
 run(SourceWorker *w, int source_id)
 {
 	Relation	rel;
+	bool		owner_is_superuser;
 
 	MemoryContext old;
 
@@ -708,6 +750,9 @@ run(SourceWorker *w, int source_id)
 		commit_xact();
 		proc_exit(0);			/* dropped meanwhile */
 	}
+	check_staging_owner(w, rel);
+	sw_slot_set_owner(w->slot, w->def->owner, w->def->staging);
+	owner_is_superuser = superuser();
 	w->format = formats_prepare(rel, formats_kind_from_name(w->def->format),
 								TopMemoryContext);
 	table_close(rel, AccessShareLock);
@@ -715,6 +760,8 @@ run(SourceWorker *w, int source_id)
 
 	old = MemoryContextSwitchTo(TopMemoryContext);
 
+	/* checked at creation; again here, for the role the worker runs as */
+	kafka_refuse_unsafe_options(&w->def->options, owner_is_superuser);
 	w->kafka = kafka_open(w->def->brokers, w->def->topic, &w->def->options,
 						  psprintf("stream_windows-%d", source_id));
 	wait_for_partitions(w);

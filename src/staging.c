@@ -24,8 +24,6 @@
 
 #include "staging.h"
 
-#define STAGING_FLUSH_ROWS	1000
-
 struct StagingWriter
 {
 	Relation	rel;
@@ -34,7 +32,7 @@ struct StagingWriter
 	BulkInsertState bistate;
 	CommandId	cid;
 	int			nslots;
-	TupleTableSlot *slots[STAGING_FLUSH_ROWS];
+	TupleTableSlot *slots[STAGING_CHUNK_ROWS];
 	int			nused;
 };
 
@@ -80,7 +78,13 @@ staging_next_row(StagingWriter *w, Datum **values, bool **nulls)
 	*nulls = slot->tts_isnull;
 }
 
-static void
+bool
+staging_full(StagingWriter *w)
+{
+	return w->nused == STAGING_CHUNK_ROWS;
+}
+
+void
 staging_flush(StagingWriter *w)
 {
 	if (w->nused == 0)
@@ -124,9 +128,8 @@ staging_add_row(StagingWriter *w, int32 partition, int64 offset,
 		slot->tts_isnull[STAGING_ATT_KEY] = false;
 	}
 	ExecStoreVirtualTuple(slot);
-	if (++w->nused == STAGING_FLUSH_ROWS)
-		staging_flush(w);
-	return slot;				/* its values stay valid until the next row */
+	w->nused++;
+	return slot;				/* its values stay valid until staging_flush */
 }
 
 void

@@ -19,6 +19,9 @@
 #define STAGING_ATT_KEY			3
 #define STAGING_USER_ATT0		4
 
+/* Rows buffered before they are written, a page or so at a time. */
+#define STAGING_CHUNK_ROWS		1000
+
 typedef struct StagingWriter StagingWriter;
 
 /* Open the staging table for this transaction; rows buffer in CurrentMemoryContext. */
@@ -33,6 +36,13 @@ extern Relation staging_relation(StagingWriter *w);
 extern void staging_next_row(StagingWriter *w, Datum **values, bool **nulls);
 extern TupleTableSlot *staging_add_row(StagingWriter *w, int32 partition, int64 offset,
 									   TimestampTz timestamp, const char *key, int keylen);
+
+/*
+ * Rows stay buffered, their slots valid, until staging_flush writes them;
+ * the caller flushes once staging_full says the buffer is full.
+ */
+extern bool staging_full(StagingWriter *w);
+extern void staging_flush(StagingWriter *w);
 
 /* Insert what is buffered and close the table (end of the batch). */
 extern void staging_end(StagingWriter *w);

@@ -43,18 +43,38 @@ typedef struct SwEngine SwEngine;
 
 /*
  * Load the windows of a source (inside a transaction); only_window, when
- * not 0, loads just that window (backfill).  Allocated in cxt.
+ * not 0, loads just that window (backfill).  Allocated in cxt.  A window
+ * whose owner may not read staging any more is suspended (see
+ * sw_engine_check_access); for only_window that is an ERROR.
  */
-extern SwEngine *sw_engine_load(int source_id, int only_window, TupleDesc staging_desc,
+extern SwEngine *sw_engine_load(int source_id, int only_window, Oid staging,
 								MemoryContext cxt);
 /* Release what outlives the engine's memory context (its kept plans). */
 extern void sw_engine_free(SwEngine *e);
 extern bool sw_engine_empty(SwEngine *e);
 extern int	sw_engine_version(SwEngine *e);
 
-/* One staged event, in partition offset order; now is the worker's clock. */
-extern void sw_engine_apply(SwEngine *e, TupleTableSlot *slot, int partition,
-							int64 offset, TimestampTz now);
+/*
+ * At the start of a batch: suspend (state 'error', in this transaction)
+ * every window whose owner may no longer read the staging table, or to
+ * which row-level security on it now applies.
+ */
+extern void sw_engine_check_access(SwEngine *e);
+
+/* One staged event. */
+typedef struct SwEvent
+{
+	TupleTableSlot *slot;
+	int32		partition;
+	int64		offset;
+} SwEvent;
+
+/*
+ * Staged events, in partition offset order; now is the worker's clock.
+ * Each window takes all of them in one turn, as its owner.
+ */
+extern void sw_engine_apply(SwEngine *e, const SwEvent *events, int nevents,
+							TimestampTz now);
 
 /* Write what the batch changed (result rows, watermarks, counters). */
 extern void sw_engine_end_batch(SwEngine *e, TimestampTz now);

@@ -22,6 +22,7 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
@@ -45,6 +46,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/regproc.h"
+#include "utils/rls.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 #include "utils/snapmgr.h"
@@ -52,6 +54,8 @@
 #include "utils/typcache.h"
 
 #include "catalog.h"
+#include "privilege.h"
+#include "staging.h"
 #include "window.h"
 #include "window_agg.h"
 #include "window_time.h"
@@ -589,38 +593,40 @@ typedef struct SourceInfo
 	Oid			staging;
 } SourceInfo;
 
+static void
+source_info_row(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	SourceInfo *src = arg;
+	bool		isnull;
+
+	src->id = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
+	src->staging = DatumGetObjectId(heap_getattr(tup, 2, desc, &isnull));
+}
+
 /*
- * Find the source and lock its row (ordering this after a batch in flight
- * and before the next one), bumping its windows_version.
+ * Find the source (by name, or else by the staging table the name resolves
+ * to for the caller) and lock its row, ordering this after a batch in
+ * flight and before the next one, bumping its windows_version.
  */
 static SourceInfo
 lock_source(const char *name, bool by_id, int id)
 {
 	SourceInfo	src = {0};
-	Oid			types[2] = {TEXTOID, INT4OID};
-	Datum		v[2];
+	Oid			types[3] = {TEXTOID, INT4OID, OIDOID};
+	Datum		v[3];
 
 	v[0] = CStringGetTextDatum(name ? name : "");
 	v[1] = Int32GetDatum(id);
-	catalog_begin_superuser();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(by_id ?
-							  "UPDATE sw.source SET windows_version = windows_version + 1"
-							  " WHERE id = $2 RETURNING id, staging" :
-							  "UPDATE sw.source SET windows_version = windows_version + 1"
-							  " WHERE name = $1 OR staging = to_regclass($1) RETURNING id, staging",
-							  2, types, v, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
-		elog(ERROR, "could not lock the source");
-	if (SPI_processed == 1)
-	{
-		bool		isnull;
-
-		src.id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		src.staging = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	}
-	SPI_finish();
-	catalog_end_superuser();
+	v[2] = ObjectIdGetDatum(by_id ? InvalidOid : sw_resolve_relation(name));
+	(void) catalog_run(InvalidOid, by_id ?
+					   "UPDATE sw.source SET windows_version = windows_version OPERATOR(pg_catalog.+) 1"
+					   " WHERE id OPERATOR(pg_catalog.=) $2 RETURNING id, staging" :
+					   "UPDATE sw.source SET windows_version = windows_version OPERATOR(pg_catalog.+) 1"
+					   " WHERE name OPERATOR(pg_catalog.=) $1"
+					   "    OR (staging OPERATOR(pg_catalog.=) $3 AND NOT EXISTS"
+					   "        (SELECT FROM sw.source WHERE name OPERATOR(pg_catalog.=) $1))"
+					   " RETURNING id, staging",
+					   3, types, v, NULL, SPI_OK_UPDATE_RETURNING, source_info_row, &src);
 	if (src.id == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -630,16 +636,23 @@ lock_source(const char *name, bool by_id, int id)
 	return src;
 }
 
+static void
+first_int(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	bool		isnull;
+
+	*(int *) arg = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
+}
+
 static int
 insert_window(WindowArgs *a, SourceInfo src, Oid result, SwDefinition *def)
 {
-	Oid			types[20] = {TEXTOID, OIDOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	Oid			types[21] = {TEXTOID, OIDOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 		TEXTOID, INTERVALOID, INTERVALOID, INTERVALOID, INT4OID, INTERVALOID,
-	TIMESTAMPTZOID, INTERVALOID, INTERVALOID, INTERVALOID, BOOLOID, TEXTOID, OIDOID};
-	Datum		v[20];
-	char		n[21] = "                    ";
-	int			id;
-	bool		isnull;
+	TIMESTAMPTZOID, INTERVALOID, INTERVALOID, INTERVALOID, BOOLOID, TEXTOID, OIDOID, TEXTOID};
+	Datum		v[21];
+	char		n[22] = "                     ";
+	int			id = 0;
 
 	v[0] = CStringGetTextDatum(a->name);
 	v[1] = ObjectIdGetDatum(result);
@@ -668,35 +681,29 @@ insert_window(WindowArgs *a, SourceInfo src, Oid result, SwDefinition *def)
 	n[16] = a->idle_timeout ? ' ' : 'n';
 	v[17] = BoolGetDatum(a->backfill);
 	v[18] = CStringGetTextDatum(sw_definition_to_string(def));
-	v[19] = ObjectIdGetDatum(GetUserId());	/* the caller, before the switch below */
+	v[19] = ObjectIdGetDatum(GetUserId());	/* the caller: the owner */
+	/* the owner's code runs with the search_path it was written for */
+	v[20] = CStringGetTextDatum(namespace_search_path);
 
-	catalog_begin_superuser();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("INSERT INTO sw.window (name, result, source_id, kind, aggregates,"
-							  " group_by, event_time, filter, size, slide, gap, count, timeout,"
-							  " origin, watermark_delay, allowed_lateness, idle_timeout, backfill,"
-							  " definition, owner)"
-							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-							  " $14, $15, $16, $17, $18, $19, $20) RETURNING id",
-							  20, types, v, n, false, 0) != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "could not record the window");
-	id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	(void) catalog_run(InvalidOid,
+					   "INSERT INTO sw.window (name, result, source_id, kind, aggregates,"
+					   " group_by, event_time, filter, size, slide, gap, count, timeout,"
+					   " origin, watermark_delay, allowed_lateness, idle_timeout, backfill,"
+					   " definition, owner, search_path)"
+					   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+					   " $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
+					   21, types, v, n, SPI_OK_INSERT_RETURNING, first_int, &id);
 	v[0] = Int32GetDatum(id);
 	v[1] = Int32GetDatum(src.id);
 	types[0] = INT4OID;
 	types[1] = INT4OID;
-	if (SPI_execute_with_args("INSERT INTO sw.window_state (window_id) VALUES ($1)",
-							  1, types, v, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not record the window state");
+	catalog_exec("INSERT INTO sw.window_state (window_id) VALUES ($1)",
+				 1, types, v, SPI_OK_INSERT);
 	/* events below the source's next_offset were there before the window */
-	if (SPI_execute_with_args("INSERT INTO sw.window_partition (window_id, kafka_partition, start_offset)"
-							  " SELECT $1, kafka_partition, next_offset FROM sw.source_offset"
-							  " WHERE source_id = $2",
-							  2, types, v, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not record the window's partitions");
-	SPI_finish();
-	catalog_end_superuser();
+	catalog_exec("INSERT INTO sw.window_partition (window_id, kafka_partition, start_offset)"
+				 " SELECT $1, kafka_partition, next_offset FROM sw.source_offset"
+				 " WHERE source_id OPERATOR(pg_catalog.=) $2",
+				 2, types, v, SPI_OK_INSERT);
 	return id;
 }
 
@@ -739,11 +746,68 @@ row_kafka_time(BackfillCursor *c, HeapTuple tup)
 	return isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
 }
 
+typedef struct BackfillOffsets
+{
+	int			n;
+	int			partition[1024];
+	int64		next_offset[1024];
+} BackfillOffsets;
+
+static void
+offset_row(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	BackfillOffsets *bo = arg;
+	bool		isnull;
+
+	if (bo->n >= (int) lengthof(bo->partition))
+		elog(ERROR, "too many partitions to backfill");
+	bo->partition[bo->n] = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
+	bo->next_offset[bo->n++] = DatumGetInt64(heap_getattr(tup, 2, desc, &isnull));
+}
+
+/* Staged rows waiting for the windows, a chunk at a time. */
+typedef struct BackfillChunk
+{
+	SwEngine   *engine;
+	MemoryContext cxt;			/* the rows' copies */
+	TupleTableSlot *slots[STAGING_CHUNK_ROWS];
+	SwEvent		events[STAGING_CHUNK_ROWS];
+	int			n;
+	TimestampTz now;
+} BackfillChunk;
+
+static void
+chunk_apply(BackfillChunk *c)
+{
+	sw_engine_apply(c->engine, c->events, c->n, c->now);
+	for (int i = 0; i < c->n; i++)
+		ExecClearTuple(c->slots[i]);
+	c->n = 0;
+	MemoryContextReset(c->cxt);
+}
+
+static void
+chunk_add(BackfillChunk *c, HeapTuple tup, TupleDesc desc)
+{
+	bool		isnull;
+	MemoryContext old = MemoryContextSwitchTo(c->cxt);
+	SwEvent    *ev = &c->events[c->n];
+
+	ev->slot = c->slots[c->n++];
+	ExecStoreHeapTuple(heap_copytuple(tup), ev->slot, false);
+	ev->partition = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
+	ev->offset = DatumGetInt64(heap_getattr(tup, 2, desc, &isnull));
+	MemoryContextSwitchTo(old);
+	if (c->n == STAGING_CHUNK_ROWS)
+		chunk_apply(c);
+}
+
 /*
  * Apply what the source has staged (below its next_offset) to a new
  * window: each partition in offset order, as the worker would have, and
  * the partitions merged by Kafka timestamp, the best stand-in for the
- * order in which they arrived.
+ * order in which they arrived.  The staging table is read as the caller,
+ * the window's owner.
  */
 static void
 backfill(int window_id, SourceInfo src)
@@ -751,51 +815,45 @@ backfill(int window_id, SourceInfo src)
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "stream_windows backfill",
 											  ALLOCSET_DEFAULT_SIZES);
 	Relation	rel = table_open(src.staging, AccessShareLock);
-	SwEngine   *engine = sw_engine_load(src.id, window_id, RelationGetDescr(rel), cxt);
-	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
-	TimestampTz now = GetCurrentTimestamp();
+	BackfillChunk *chunk = palloc0(sizeof(BackfillChunk));
 	char	   *staging = quote_qualified_identifier(get_namespace_name(get_rel_namespace(src.staging)),
 													 get_rel_name(src.staging));
 	Oid			types[1] = {INT4OID};
 	Datum		v[1] = {Int32GetDatum(src.id)};
+	BackfillOffsets *offsets = palloc0(sizeof(BackfillOffsets));
 	BackfillCursor *cursors;
-	int			ncursors;
 
-	catalog_begin_superuser();
+	chunk->engine = sw_engine_load(src.id, window_id, src.staging, cxt);
+	chunk->cxt = AllocSetContextCreate(cxt, "stream_windows backfill rows",
+									   ALLOCSET_DEFAULT_SIZES);
+	chunk->now = GetCurrentTimestamp();
+	for (int i = 0; i < STAGING_CHUNK_ROWS; i++)
+		chunk->slots[i] = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
+	(void) catalog_run(InvalidOid,
+					   "SELECT kafka_partition, next_offset FROM sw.source_offset"
+					   " WHERE source_id OPERATOR(pg_catalog.=) $1 ORDER BY kafka_partition",
+					   1, types, v, NULL, SPI_OK_SELECT, offset_row, offsets);
+
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT kafka_partition, next_offset FROM sw.source_offset"
-							  " WHERE source_id = $1 ORDER BY kafka_partition",
-							  1, types, v, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the source's offsets");
-	ncursors = (int) SPI_processed;
-	cursors = palloc0(sizeof(BackfillCursor) * Max(ncursors, 1));
-	{
-		SPITupleTable *offsets = SPI_tuptable;
-
-		for (int i = 0; i < ncursors; i++)
-		{
-			bool		isnull;
-			int			p = DatumGetInt32(heap_getattr(offsets->vals[i], 1, offsets->tupdesc, &isnull));
-			int64		next = DatumGetInt64(heap_getattr(offsets->vals[i], 2, offsets->tupdesc, &isnull));
-
-			cursors[i].portal =
-				SPI_cursor_open_with_args(NULL,
-										  psprintf("SELECT * FROM %s WHERE kafka_partition = %d"
-												   " AND kafka_offset < " INT64_FORMAT
-												   " ORDER BY kafka_offset", staging, p, next),
-										  0, NULL, NULL, NULL, false, 0);
-		}
-	}
-
+	cursors = palloc0(sizeof(BackfillCursor) * Max(offsets->n, 1));
+	for (int i = 0; i < offsets->n; i++)
+		cursors[i].portal =
+			SPI_cursor_open_with_args(NULL,
+									  psprintf("SELECT * FROM %s"
+											   " WHERE kafka_partition OPERATOR(pg_catalog.=) %d"
+											   "   AND kafka_offset OPERATOR(pg_catalog.<) " INT64_FORMAT
+											   " ORDER BY kafka_offset",
+											   staging, offsets->partition[i],
+											   offsets->next_offset[i]),
+									  0, NULL, NULL, NULL, false, 0);
 	for (;;)
 	{
 		BackfillCursor *best = NULL;
 		HeapTuple	tup = NULL;
 		TimestampTz best_time = 0;
-		bool		isnull;
 
-		for (int i = 0; i < ncursors; i++)
+		for (int i = 0; i < offsets->n; i++)
 		{
 			HeapTuple	head = cursor_head(&cursors[i]);
 
@@ -808,25 +866,19 @@ backfill(int window_id, SourceInfo src)
 		}
 		if (best == NULL)
 			break;
-		ExecStoreHeapTuple(tup, slot, false);
-		catalog_end_superuser();
-		sw_engine_apply(engine,
-						slot,
-						DatumGetInt32(heap_getattr(tup, 1, best->rows->tupdesc, &isnull)),
-						DatumGetInt64(heap_getattr(tup, 2, best->rows->tupdesc, &isnull)),
-						now);
-		catalog_begin_superuser();
-		ExecClearTuple(slot);
+		chunk_add(chunk, tup, best->rows->tupdesc);
 		best->next++;
 		CHECK_FOR_INTERRUPTS();
 	}
-	for (int i = 0; i < ncursors; i++)
+	if (chunk->n > 0)
+		chunk_apply(chunk);
+	for (int i = 0; i < offsets->n; i++)
 		SPI_cursor_close(cursors[i].portal);
 	SPI_finish();
-	catalog_end_superuser();
-	sw_engine_end_batch(engine, now);
-	sw_engine_free(engine);
-	ExecDropSingleTupleTableSlot(slot);
+	sw_engine_end_batch(chunk->engine, chunk->now);
+	sw_engine_free(chunk->engine);
+	for (int i = 0; i < STAGING_CHUNK_ROWS; i++)
+		ExecDropSingleTupleTableSlot(chunk->slots[i]);
 	table_close(rel, AccessShareLock);
 	MemoryContextDelete(cxt);
 }
@@ -861,6 +913,14 @@ sw_create_window(PG_FUNCTION_ARGS)
 				 errdetail("A window's owner must be able to read the source's staging table."),
 				 errhint("Ask its owner to GRANT SELECT ON %s TO %s.",
 						 get_rel_name(src.staging), GetUserNameFromId(GetUserId(), false))));
+	if (check_enable_rls(src.staging, InvalidOid, true) == RLS_ENABLED)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot create a window over source \"%s\": row-level security applies to its staging table",
+						a.source),
+				 errdetail("A window sees every event of its source as it is staged, so row-level security policies could not be applied to it."),
+				 errhint("Ask the owner of the source to create the window, or to exempt role %s from the policies (BYPASSRLS).",
+						 GetUserNameFromId(GetUserId(), false))));
 	def = analyze_definition(src.staging, &a);
 
 	rv = makeRangeVarFromNameList(stringToQualifiedNameList(a.name));
@@ -877,10 +937,8 @@ sw_create_window(PG_FUNCTION_ARGS)
 		/* still load it once: expressions and plans are checked now */
 		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "stream_windows check",
 												  ALLOCSET_DEFAULT_SIZES);
-		Relation	rel = table_open(src.staging, AccessShareLock);
 
-		sw_engine_free(sw_engine_load(src.id, window_id, RelationGetDescr(rel), cxt));
-		table_close(rel, AccessShareLock);
+		sw_engine_free(sw_engine_load(src.id, window_id, src.staging, cxt));
 		MemoryContextDelete(cxt);
 	}
 	PG_RETURN_OID(result);
@@ -891,48 +949,59 @@ typedef struct WindowRef
 	int			id;
 	int			source_id;
 	Oid			result;
-	Oid			owner;
+	Oid			owner;			/* the result table's, else as recorded */
+	char	   *name;
 } WindowRef;
 
+static void
+window_ref_row(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	WindowRef  *ref = arg;
+	bool		isnull;
+
+	ref->id = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
+	ref->source_id = DatumGetInt32(heap_getattr(tup, 2, desc, &isnull));
+	ref->result = DatumGetObjectId(heap_getattr(tup, 3, desc, &isnull));
+	ref->owner = DatumGetObjectId(heap_getattr(tup, 4, desc, &isnull));
+	ref->name = TextDatumGetCString(heap_getattr(tup, 5, desc, &isnull));
+}
+
+/*
+ * A window by its name, or else by the result table the name resolves to
+ * in the caller's search_path: exactly one, which the caller may
+ * administer (action: "drop", "advance the watermark of").
+ */
 static WindowRef
-lookup_window(const char *name)
+lookup_window(const char *name, const char *action)
 {
 	WindowRef	ref = {0};
-	Oid			types[1] = {TEXTOID};
-	Datum		v[1] = {CStringGetTextDatum(name)};
+	Oid			types[2] = {TEXTOID, OIDOID};
+	Datum		v[2];
 
-	catalog_begin_superuser();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT id, source_id, result, owner FROM sw.window"
-							  " WHERE name = $1 OR result = to_regclass($1)",
-							  1, types, v, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read sw.window");
-	if (SPI_processed >= 1)
-	{
-		bool		isnull;
-		HeapTuple	tup = SPI_tuptable->vals[0];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-
-		ref.id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
-		ref.source_id = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
-		ref.result = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
-		ref.owner = DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull));
-	}
-	SPI_finish();
-	catalog_end_superuser();
+	v[0] = CStringGetTextDatum(name);
+	v[1] = ObjectIdGetDatum(sw_resolve_relation(name));
+	(void) catalog_run(InvalidOid,
+					   "SELECT id, source_id, result, owner, name FROM sw.window"
+					   " WHERE name OPERATOR(pg_catalog.=) $1"
+					   "    OR (result OPERATOR(pg_catalog.=) $2 AND NOT EXISTS"
+					   "        (SELECT FROM sw.window WHERE name OPERATOR(pg_catalog.=) $1))",
+					   2, types, v, NULL, SPI_OK_SELECT, window_ref_row, &ref);
 	if (ref.id == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("window \"%s\" does not exist", name),
 				 errdetail("A window is named after its result table, as given to sw.create_window."),
 				 errhint("The windows are listed in sw.windows.")));
-	if (!has_privs_of_role(GetUserId(), ref.owner))
+	if (OidIsValid(sw_relation_owner(ref.result)))
+		ref.owner = sw_relation_owner(ref.result);
+	if (!sw_priv_acts_as(ref.owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be owner of window \"%s\"", name),
-				 errdetail("Only a window's owner (or a member of its role) may administer it."),
-				 errhint("Ask %s to do it.", GetUserNameFromId(ref.owner, false))));
+				 errmsg("permission denied for window \"%s\"", ref.name),
+				 errdetail("Only the owner of the window (role \"%s\"), members of that role and superusers may %s it.",
+						   GetUserNameFromId(ref.owner, true) ? GetUserNameFromId(ref.owner, true) : "?",
+						   action),
+				 errhint("Ask the owner, or a superuser, to %s it.", action)));
 	return ref;
 }
 
@@ -944,13 +1013,19 @@ sw_drop_window_by_id(int id, int source_id, Oid result, const char *name)
 	Datum		v[2] = {Int32GetDatum(id), CStringGetTextDatum(name)};
 
 	(void) lock_source(NULL, true, source_id);
-	catalog_exec("DELETE FROM sw.window WHERE id = $1", 1, types, v, SPI_OK_DELETE);
-	catalog_exec("DELETE FROM sw.late_events WHERE window_name = $2", 2, types, v, SPI_OK_DELETE);
+	catalog_exec("DELETE FROM sw.window WHERE id OPERATOR(pg_catalog.=) $1",
+				 1, types, v, SPI_OK_DELETE);
+	catalog_exec("DELETE FROM sw.late_events WHERE window_name OPERATOR(pg_catalog.=) $2",
+				 2, types, v, SPI_OK_DELETE);
+	catalog_exec("DELETE FROM sw.window_errors WHERE window_name OPERATOR(pg_catalog.=) $2",
+				 2, types, v, SPI_OK_DELETE);
+	/* as its owner: the result table's triggers are the owner's code */
 	if (get_rel_name(result) != NULL)
-		catalog_exec(psprintf("DROP TABLE %s",
-							  quote_qualified_identifier(get_namespace_name(get_rel_namespace(result)),
-														 get_rel_name(result))),
-					 0, NULL, NULL, SPI_OK_UTILITY);
+		(void) catalog_run(sw_relation_owner(result),
+						   psprintf("DROP TABLE %s",
+									quote_qualified_identifier(get_namespace_name(get_rel_namespace(result)),
+															   get_rel_name(result))),
+						   0, NULL, NULL, NULL, SPI_OK_UTILITY, NULL, NULL);
 }
 
 Datum
@@ -966,8 +1041,8 @@ sw_drop_window(PG_FUNCTION_ARGS)
 				 errdetail("sw.drop_window needs the window's name."),
 				 errhint("The windows are listed in sw.windows.")));
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	ref = lookup_window(name);
-	sw_drop_window_by_id(ref.id, ref.source_id, ref.result, name);
+	ref = lookup_window(name, "drop");
+	sw_drop_window_by_id(ref.id, ref.source_id, ref.result, ref.name);
 	PG_RETURN_VOID();
 }
 
@@ -987,11 +1062,11 @@ sw_advance_watermark(PG_FUNCTION_ARGS)
 				 errhint("For example sw.advance_watermark('hits', now()).")));
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	sw_check_finite(PG_GETARG_TIMESTAMPTZ(1), "watermark");
-	ref = lookup_window(name);
+	ref = lookup_window(name, "advance the watermark of");
 	v[0] = Int32GetDatum(ref.id);
 	v[1] = PG_GETARG_DATUM(1);
 	catalog_exec("UPDATE sw.window_state SET requested_watermark ="
-				 " GREATEST(requested_watermark, $2) WHERE window_id = $1",
+				 " GREATEST(requested_watermark, $2) WHERE window_id OPERATOR(pg_catalog.=) $1",
 				 2, types, v, SPI_OK_UPDATE);
 	PG_RETURN_VOID();
 }

@@ -53,10 +53,12 @@
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rls.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
 #include "catalog.h"
+#include "privilege.h"
 #include "compat.h"
 #include "window.h"
 #include "window_agg.h"
@@ -626,39 +628,31 @@ window_apply(SwWindow *w, TupleTableSlot *slot, int partition, int64 offset,
 }
 
 void
-sw_engine_apply(SwEngine *e, TupleTableSlot *slot, int partition, int64 offset,
-				TimestampTz now)
+sw_engine_apply(SwEngine *e, const SwEvent *events, int nevents, TimestampTz now)
 {
-	Oid			saved_user;
-	int			saved_ctx;
-
-	if (e->nwindows == 0)
-		return;
-	GetUserIdAndSecContext(&saved_user, &saved_ctx);
 	for (int i = 0; i < e->nwindows; i++)
 	{
 		SwWindow   *w = e->windows[i];
-		MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
+		MemoryContext old;
+		SwPrivState ps;
 
-		/* user expressions run as the window's owner */
-		SetUserIdAndSecContext(w->owner, saved_ctx | SECURITY_LOCAL_USERID_CHANGE);
-		window_apply(w, slot, partition, offset, now);
+		if (w->suspended)
+			continue;
+		/* user expressions run as the window's owner, with its search_path */
+		old = MemoryContextSwitchTo(w->batch_cxt);
+		sw_priv_begin_role(&ps, w->owner, w->search_path);
+		for (int k = 0; k < nevents; k++)
+			window_apply(w, events[k].slot, events[k].partition, events[k].offset, now);
+		sw_priv_end(&ps);
 		MemoryContextSwitchTo(old);
+		CHECK_FOR_INTERRUPTS();
 	}
-	SetUserIdAndSecContext(saved_user, saved_ctx);
 }
 
 /* ------------------------------------------------------------------------
  * End of a batch: writing rows, marking final and closed rows
  * ------------------------------------------------------------------------
  */
-
-static void
-run_as_owner(SwWindow *w, Oid *saved_user, int *saved_ctx)
-{
-	GetUserIdAndSecContext(saved_user, saved_ctx);
-	SetUserIdAndSecContext(w->owner, *saved_ctx | SECURITY_LOCAL_USERID_CHANGE);
-}
 
 /* Run a plan that returns the row's new ctid, and keep it. */
 static void
@@ -830,9 +824,9 @@ row_batch(SwWindow *w, const char *sql_head, const char *sql_tail, int ncols,
 	}
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, sql_head);
-	appendStringInfoString(&sql, " unnest(");
+	appendStringInfoString(&sql, " ROWS FROM (");
 	for (int i = 1; i <= ncols; i++)
-		appendStringInfo(&sql, "%s$%d", i > 1 ? ", " : "", i);
+		appendStringInfo(&sql, "%spg_catalog.unnest($%d)", i > 1 ? ", " : "", i);
 	appendStringInfoString(&sql, ") AS u(");
 	for (int i = 1; i <= ncols; i++)
 		appendStringInfo(&sql, "%sc%d", i > 1 ? ", " : "", i);
@@ -1096,86 +1090,71 @@ sweep_rows(SwWindow *w)
 static void
 persist_state(SwWindow *w, TimestampTz now)
 {
-	Oid			types[8] = {INT4OID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID,
-	INT8OID, INT8OID, TIMESTAMPTZOID};
-	Datum		v[8];
-	char		n[9] = "        ";
+	CatalogWindowSave ws = {0};
+	int			n = 0;
 
+	ws.window_id = w->id;
+	ws.window_name = w->name;
+	for (LateEvent *le = w->late; le; le = le->next)
+		n++;
+	ws.late_partition = palloc(sizeof(Datum) * Max(n, 1));
+	ws.late_offset = palloc(sizeof(Datum) * Max(n, 1));
+	ws.late_time = palloc(sizeof(Datum) * Max(n, 1));
+	ws.late_watermark = palloc(sizeof(Datum) * Max(n, 1));
 	for (LateEvent *le = w->late; le; le = le->next)
 	{
-		Oid			ltypes[5] = {TEXTOID, INT4OID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-		Datum		lv[5];
-
-		lv[0] = CStringGetTextDatum(w->name);
-		lv[1] = Int32GetDatum(le->partition);
-		lv[2] = Int64GetDatum(le->offset);
-		lv[3] = TimestampTzGetDatum(le->t);
-		lv[4] = TimestampTzGetDatum(le->wm);
-		if (SPI_execute_with_args("INSERT INTO sw.late_events (window_name, kafka_partition,"
-								  " kafka_offset, event_time, watermark) VALUES ($1, $2, $3, $4, $5)",
-								  5, ltypes, lv, NULL, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not record a late event");
+		ws.late_partition[ws.nlate] = Int32GetDatum(le->partition);
+		ws.late_offset[ws.nlate] = Int64GetDatum(le->offset);
+		ws.late_time[ws.nlate] = TimestampTzGetDatum(le->t);
+		ws.late_watermark[ws.nlate++] = TimestampTzGetDatum(le->wm);
 	}
 	w->late = NULL;
 
+	ws.part = palloc(sizeof(Datum) * Max(w->nparts, 1));
+	ws.start_offset = palloc(sizeof(Datum) * Max(w->nparts, 1));
+	ws.max_time = palloc(sizeof(Datum) * Max(w->nparts, 1));
+	ws.last_at = palloc(sizeof(Datum) * Max(w->nparts, 1));
+	ws.time_null = palloc(sizeof(bool) * Max(w->nparts, 1));
+	ws.idle = palloc(sizeof(Datum) * Max(w->nparts, 1));
 	for (int p = 0; p < w->nparts; p++)
 	{
 		PartState  *ps = &w->parts[p];
-		Oid			ptypes[6] = {INT4OID, INT4OID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, BOOLOID};
-		Datum		pv[6];
-		char		pn[7] = "      ";
 
 		if (!ps->dirty)
 			continue;
-		pv[0] = Int32GetDatum(w->id);
-		pv[1] = Int32GetDatum(p);
-		pv[2] = Int64GetDatum(ps->start_offset);
-		pv[3] = TimestampTzGetDatum(ps->max_t);
-		pn[3] = ps->seen ? ' ' : 'n';
-		pv[4] = TimestampTzGetDatum(ps->last_at);
-		pn[4] = ps->seen ? ' ' : 'n';
-		pv[5] = BoolGetDatum(ps->idle);
-		if (SPI_execute_with_args("INSERT INTO sw.window_partition (window_id, kafka_partition,"
-								  " start_offset, max_event_time, last_event_at, idle)"
-								  " VALUES ($1, $2, $3, $4, $5, $6)"
-								  " ON CONFLICT (window_id, kafka_partition) DO UPDATE"
-								  " SET max_event_time = EXCLUDED.max_event_time,"
-								  " last_event_at = EXCLUDED.last_event_at, idle = EXCLUDED.idle",
-								  6, ptypes, pv, pn, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not record window partition state");
+		ws.part[ws.nparts] = Int32GetDatum(p);
+		ws.start_offset[ws.nparts] = Int64GetDatum(ps->start_offset);
+		ws.max_time[ws.nparts] = TimestampTzGetDatum(ps->max_t);
+		ws.last_at[ws.nparts] = TimestampTzGetDatum(ps->last_at);
+		ws.time_null[ws.nparts] = !ps->seen;
+		ws.idle[ws.nparts++] = BoolGetDatum(ps->idle);
 		ps->dirty = false;
 	}
 
-	if (!w->state_dirty)
-		return;
-	v[0] = Int32GetDatum(w->id);
-	v[1] = TimestampTzGetDatum(w->wm);
-	n[1] = w->has_wm ? ' ' : 'n';
-	v[2] = Int64GetDatum(w->open_windows);
-	v[3] = Int64GetDatum(w->final_windows);
-	v[4] = Int64GetDatum(w->late_merged);
-	v[5] = Int64GetDatum(w->late_dropped);
-	v[6] = Int64GetDatum(w->null_skipped);
-	v[7] = TimestampTzGetDatum(now);
-	if (SPI_execute_with_args("UPDATE sw.window_state SET watermark = $2, open_windows = $3,"
-							  " final_windows = $4, late_merged = $5, late_dropped = $6,"
-							  " null_time_skipped = $7, updated_at = $8 WHERE window_id = $1",
-							  8, types, v, n, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not record window state");
+	ws.state_dirty = w->state_dirty;
+	ws.has_watermark = w->has_wm;
+	ws.watermark = w->wm;
+	ws.counters[0] = w->open_windows;
+	ws.counters[1] = w->final_windows;
+	ws.counters[2] = w->late_merged;
+	ws.counters[3] = w->late_dropped;
+	ws.counters[4] = w->null_skipped;
+	ws.now = now;
+	catalog_save_window(&ws);
 	w->state_dirty = false;
 }
 
 static void
 window_end_batch(SwWindow *w, TimestampTz now)
 {
-	Oid			saved_user;
-	int			saved_ctx;
+	SwPrivState ps;
 	MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
 	ListCell   *lc;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	run_as_owner(w, &saved_user, &saved_ctx);
+	/* combine, final and serial functions and the writes: the owner's */
+	sw_priv_begin_role(&ps, w->owner, w->search_path);
 	foreach(lc, w->deleted)
 	{
 		Datum		v[1] = {ItemPointerGetDatum((ItemPointer) lfirst(lc))};
@@ -1208,12 +1187,10 @@ window_end_batch(SwWindow *w, TimestampTz now)
 	}
 	w->touched = NULL;
 	sweep_rows(w);
-	SetUserIdAndSecContext(saved_user, saved_ctx);
-
-	catalog_begin_superuser();
-	persist_state(w, now);
-	catalog_end_superuser();
+	sw_priv_end(&ps);
 	SPI_finish();
+
+	persist_state(w, now);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(w->batch_cxt);
 }
@@ -1222,7 +1199,8 @@ void
 sw_engine_end_batch(SwEngine *e, TimestampTz now)
 {
 	for (int i = 0; i < e->nwindows; i++)
-		window_end_batch(e->windows[i], now);
+		if (!e->windows[i]->suspended)
+			window_end_batch(e->windows[i], now);
 }
 
 /* ------------------------------------------------------------------------
@@ -1230,46 +1208,44 @@ sw_engine_end_batch(SwEngine *e, TimestampTz now)
  * ------------------------------------------------------------------------
  */
 
+static void
+requested_watermark_row(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	SwEngine   *e = arg;
+	bool		isnull;
+	int			id = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
+	TimestampTz req = DatumGetTimestampTz(heap_getattr(tup, 2, desc, &isnull));
+
+	for (int i = 0; i < e->nwindows; i++)
+	{
+		SwWindow   *w = e->windows[i];
+
+		if (w->id == id && (!w->has_wm || req > w->wm))
+		{
+			w->wm = req;
+			w->has_wm = true;
+			w->state_dirty = true;
+			w->swept = false;
+		}
+	}
+}
+
 void
 sw_engine_tick(SwEngine *e, TimestampTz now)
 {
-	static SPIPlanPtr tick_plan = NULL;
-	Oid			types[1] = {INT4OID};
+	static CatalogPlan plan = {
+		"SELECT st.window_id, st.requested_watermark"
+		"  FROM sw.window_state st JOIN sw.window w"
+		"    ON w.id OPERATOR(pg_catalog.=) st.window_id"
+		" WHERE w.source_id OPERATOR(pg_catalog.=) $1"
+		"   AND st.requested_watermark IS NOT NULL",
+		1, {INT4OID}
+	};
 	Datum		v[1] = {Int32GetDatum(e->source_id)};
 
 	if (e->nwindows == 0)
 		return;
-	catalog_begin_superuser();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (tick_plan == NULL)
-		tick_plan = keep_plan("SELECT st.window_id, st.requested_watermark"
-							  "  FROM sw.window_state st JOIN sw.window w ON w.id = st.window_id"
-							  " WHERE w.source_id = $1 AND st.requested_watermark IS NOT NULL",
-							  1, types);
-	if (SPI_execute_plan(tick_plan, v, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read requested watermarks");
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		bool		isnull;
-		int			id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
-		TimestampTz req = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull));
-
-		for (int i = 0; i < e->nwindows; i++)
-		{
-			SwWindow   *w = e->windows[i];
-
-			if (w->id == id && (!w->has_wm || req > w->wm))
-			{
-				w->wm = req;
-				w->has_wm = true;
-				w->state_dirty = true;
-				w->swept = false;
-			}
-		}
-	}
-	SPI_finish();
-	catalog_end_superuser();
+	(void) catalog_run_plan(&plan, v, NULL, SPI_OK_SELECT, requested_watermark_row, e);
 
 	for (int i = 0; i < e->nwindows; i++)
 	{
@@ -1297,7 +1273,7 @@ sw_engine_tick(SwEngine *e, TimestampTz now)
 				w->state_dirty = true;
 			}
 		}
-		if (!w->swept || w->state_dirty)
+		if (!w->suspended && (!w->swept || w->state_dirty))
 			window_end_batch(w, now);
 	}
 }
@@ -1306,20 +1282,6 @@ sw_engine_tick(SwEngine *e, TimestampTz now)
  * Loading the windows of a source
  * ------------------------------------------------------------------------
  */
-
-static char *
-spi_string(int row, int col)
-{
-	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
-}
-
-static int64
-spi_int64_or(int row, int col, int64 dflt, bool *isnull)
-{
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, isnull);
-
-	return *isnull ? dflt : DatumGetInt64(d);
-}
 
 static SPIPlanPtr
 keep_plan(const char *sql, int nargs, Oid *types)
@@ -1410,7 +1372,7 @@ prepare_plans(SwWindow *w, SwDefinition *def)
 	appendStringInfo(&sql, "UPDATE %s SET (%s) = ROW(", w->result_sql, cols.data);
 	for (int i = 2; i <= j; i++)
 		appendStringInfo(&sql, "%s$%d", i > 2 ? ", " : "", i);
-	appendStringInfoString(&sql, ") WHERE ctid = $1 RETURNING ctid");
+	appendStringInfoString(&sql, ") WHERE ctid OPERATOR(pg_catalog.=) $1 RETURNING ctid");
 	w->plan_update = keep_plan(sql.data, j, types);
 
 	/* the same, for a batch's changed rows at once */
@@ -1419,7 +1381,7 @@ prepare_plans(SwWindow *w, SwDefinition *def)
 	for (int i = 2; i <= j; i++)
 		appendStringInfo(&sql, "%su.c%d", i > 2 ? ", " : "", i);
 	appendStringInfoString(&sql, ") FROM");
-	w->updates = row_batch(w, sql.data, "WHERE t.ctid = u.c1 RETURNING u.c1, t.ctid",
+	w->updates = row_batch(w, sql.data, "WHERE t.ctid OPERATOR(pg_catalog.=) u.c1 RETURNING u.c1, t.ctid",
 						   j, types, true);
 
 	/* marking final / closed */
@@ -1430,7 +1392,7 @@ prepare_plans(SwWindow *w, SwDefinition *def)
 	appendStringInfo(&sql, "UPDATE %s SET is_final = $2, _sw_open = $3", w->result_sql);
 	for (int i = 0; i < w->naggs; i++)
 		appendStringInfo(&sql, ", _sw_state_%d = CASE WHEN $3 THEN _sw_state_%d END", i + 1, i + 1);
-	appendStringInfoString(&sql, " WHERE ctid = $1 RETURNING ctid");
+	appendStringInfoString(&sql, " WHERE ctid OPERATOR(pg_catalog.=) $1 RETURNING ctid");
 	w->plan_mark = keep_plan(sql.data, 3, types);
 
 	resetStringInfo(&sql);
@@ -1438,11 +1400,12 @@ prepare_plans(SwWindow *w, SwDefinition *def)
 	for (int i = 0; i < w->naggs; i++)
 		appendStringInfo(&sql, ", _sw_state_%d = CASE WHEN u.c3 THEN t._sw_state_%d END", i + 1, i + 1);
 	appendStringInfoString(&sql, " FROM");
-	w->marks = row_batch(w, sql.data, "WHERE t.ctid = u.c1 RETURNING u.c1, t.ctid", 3, types, true);
+	w->marks = row_batch(w, sql.data, "WHERE t.ctid OPERATOR(pg_catalog.=) u.c1 RETURNING u.c1, t.ctid",
+						 3, types, true);
 
 	/* sessions absorbed into another */
 	resetStringInfo(&sql);
-	appendStringInfo(&sql, "DELETE FROM %s WHERE ctid = $1", w->result_sql);
+	appendStringInfo(&sql, "DELETE FROM %s WHERE ctid OPERATOR(pg_catalog.=) $1", w->result_sql);
 	w->plan_delete = keep_plan(sql.data, 1, types);
 }
 
@@ -1509,7 +1472,7 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 	if (count)
 	{
 		resetStringInfo(&sql);
-		appendStringInfoString(&sql, "SELECT max(window_seq)");
+		appendStringInfoString(&sql, "SELECT pg_catalog.max(window_seq)");
 		foreach(lc, def->group_names)
 			appendStringInfo(&sql, ", %s", quote_identifier(strVal(lfirst(lc))));
 		appendStringInfo(&sql, " FROM %s GROUP BY ", w->result_sql);
@@ -1535,36 +1498,106 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 }
 
 static void
+partition_row(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	SwWindow   *w = arg;
+	bool		isnull;
+	int			p = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
+	PartState  *ps;
+	MemoryContext old = MemoryContextSwitchTo(w->cxt);
+
+	ensure_partition(w, p);
+	MemoryContextSwitchTo(old);
+	ps = &w->parts[p];
+	ps->start_offset = DatumGetInt64(heap_getattr(tup, 2, desc, &isnull));
+	ps->max_t = DatumGetTimestampTz(heap_getattr(tup, 3, desc, &isnull));
+	ps->seen = !isnull;
+	ps->last_at = DatumGetTimestampTz(heap_getattr(tup, 4, desc, &isnull));
+	ps->idle = DatumGetBool(heap_getattr(tup, 5, desc, &isnull));
+}
+
+static void
 load_partitions(SwWindow *w)
 {
 	Oid			types[1] = {INT4OID};
 	Datum		v[1] = {Int32GetDatum(w->id)};
 
-	if (SPI_execute_with_args("SELECT kafka_partition, start_offset, max_event_time,"
-							  " last_event_at, idle FROM sw.window_partition WHERE window_id = $1",
-							  1, types, v, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read window partitions");
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int			p = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
-		PartState  *ps;
+	(void) catalog_run(InvalidOid,
+					   "SELECT kafka_partition, start_offset, max_event_time, last_event_at, idle"
+					   "  FROM sw.window_partition WHERE window_id OPERATOR(pg_catalog.=) $1",
+					   1, types, v, NULL, SPI_OK_SELECT, partition_row, w);
+}
 
-		ensure_partition(w, p);
-		ps = &w->parts[p];
-		ps->start_offset = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
-		ps->max_t = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3, &isnull));
-		ps->seen = !isnull;
-		ps->last_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 4, &isnull));
-		ps->idle = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+/* Column col (1-based) of a catalog row, as a string, an int64, a Datum. */
+static char *
+row_string(HeapTuple tup, TupleDesc desc, int col)
+{
+	return SPI_getvalue(tup, desc, col);
+}
+
+static int64
+row_int64_or(HeapTuple tup, TupleDesc desc, int col, int64 dflt)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, col, desc, &isnull);
+
+	return isnull ? dflt : DatumGetInt64(d);
+}
+
+/*
+ * Can the window go on?  Its owner must still be able to read the staging
+ * table, and without row-level security (which the engine, reading events
+ * as they are staged, could not apply).  NULL if so, else why not.
+ */
+static char *
+window_access_problem(SwWindow *w)
+{
+	bool		missing = false;
+
+	if (pg_class_aclcheck_ext(w->staging, w->owner, ACL_SELECT, &missing) != ACLCHECK_OK ||
+		missing)
+		return psprintf("role \"%s\" may no longer read the staging table of window \"%s\"",
+						GetUserNameFromId(w->owner, false), w->name);
+	if (check_enable_rls(w->staging, w->owner, true) == RLS_ENABLED)
+		return psprintf("row-level security applies to role \"%s\" on the staging table of window \"%s\"",
+						GetUserNameFromId(w->owner, false), w->name);
+	return NULL;
+}
+
+/* Take a window out of the engine, recording why, in this transaction. */
+static void
+suspend_window(SwWindow *w, const char *why)
+{
+	Oid			types[2] = {INT4OID, TEXTOID};
+	Datum		v[2] = {Int32GetDatum(w->id), CStringGetTextDatum(why)};
+
+	ereport(WARNING,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("window \"%s\" is suspended", w->name),
+			 errdetail("%s.", why),
+			 errhint("Drop the window with sw.drop_window and create it again once its owner may read the source.")));
+	catalog_exec("UPDATE sw.window_state SET state = 'error', last_error = $2"
+				 " WHERE window_id OPERATOR(pg_catalog.=) $1",
+				 2, types, v, SPI_OK_UPDATE);
+	w->suspended = true;
+}
+
+void
+sw_engine_check_access(SwEngine *e)
+{
+	for (int i = 0; i < e->nwindows; i++)
+	{
+		SwWindow   *w = e->windows[i];
+		char	   *why;
+
+		if (!w->suspended && (why = window_access_problem(w)) != NULL)
+			suspend_window(w, why);
 	}
 }
 
-/* Build one window from its catalog row (row r of the current SPI result). */
+/* Build one window from its catalog row (see sw_engine_load for the columns). */
 static SwWindow *
-build_window(int r, MemoryContext cxt)
+build_window(HeapTuple tup, TupleDesc desc, Oid staging, MemoryContext cxt)
 {
 	SwWindow   *w = MemoryContextAllocZero(cxt, sizeof(SwWindow));
 	MemoryContext old;
@@ -1572,8 +1605,7 @@ build_window(int r, MemoryContext cxt)
 	HASHCTL		ctl;
 	bool		isnull;
 	Oid			result;
-	Oid			saved_user;
-	int			saved_ctx;
+	SwPrivState ps;
 	char	   *kind;
 	int			i;
 	ListCell   *lc;
@@ -1582,52 +1614,59 @@ build_window(int r, MemoryContext cxt)
 	w->batch_cxt = AllocSetContextCreate(cxt, "stream_windows window batch",
 										 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(w->cxt);
-	w->id = atoi(spi_string(r, 1));
-	w->name = pstrdup(spi_string(r, 2));
-	result = (Oid) strtoul(spi_string(r, 3), NULL, 10);
-	if (get_rel_name(result) == NULL)
+	w->id = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
+	w->name = pstrdup(row_string(tup, desc, 2));
+	result = DatumGetObjectId(heap_getattr(tup, 3, desc, &isnull));
+	w->owner = sw_relation_owner(result);
+	if (!OidIsValid(w->owner))
 	{
 		/* dropped by hand: the window is skipped, not the source */
 		ereport(WARNING,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("result table of window \"%s\" no longer exists; the window is skipped",
-						spi_string(r, 2)),
+						w->name),
 				 errhint("Drop the window with sw.drop_window.")));
 		MemoryContextSwitchTo(old);
 		MemoryContextDelete(w->cxt);
 		MemoryContextDelete(w->batch_cxt);
 		return NULL;
 	}
+	w->staging = staging;
 	w->result_sql = quote_qualified_identifier(get_namespace_name(get_rel_namespace(result)),
 											   get_rel_name(result));
-	w->owner = (Oid) strtoul(spi_string(r, 4), NULL, 10);
-	kind = spi_string(r, 5);
+	w->search_path = row_string(tup, desc, 22);
+	if (w->search_path == NULL)
+		w->search_path = SW_PINNED_SEARCH_PATH;
+	kind = row_string(tup, desc, 5);
 	w->kind = strcmp(kind, "sliding") == 0 ? SW_KIND_SLIDING :
 		strcmp(kind, "session") == 0 ? SW_KIND_SESSION :
 		strcmp(kind, "count") == 0 ? SW_KIND_COUNT : SW_KIND_TUMBLING;
-	w->size = spi_int64_or(r, 6, 0, &isnull);
-	w->slide = spi_int64_or(r, 7, w->size, &isnull);
+	w->size = row_int64_or(tup, desc, 6, 0);
+	w->slide = row_int64_or(tup, desc, 7, w->size);
 	if (w->kind == SW_KIND_TUMBLING)
 		w->slide = w->size;
-	w->origin = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 8, &isnull));
-	w->delay = spi_int64_or(r, 9, 0, &isnull);
-	w->lateness = spi_int64_or(r, 10, 0, &isnull);
-	w->idle_timeout = spi_int64_or(r, 11, 0, &isnull);
-	def = sw_definition_from_string(spi_string(r, 12));
-	w->wm = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 13, &isnull));
+	w->origin = DatumGetTimestampTz(heap_getattr(tup, 8, desc, &isnull));
+	w->delay = row_int64_or(tup, desc, 9, 0);
+	w->lateness = row_int64_or(tup, desc, 10, 0);
+	w->idle_timeout = row_int64_or(tup, desc, 11, 0);
+	def = sw_definition_from_string(row_string(tup, desc, 12));
+	w->wm = DatumGetTimestampTz(heap_getattr(tup, 13, desc, &isnull));
 	w->has_wm = !isnull;
-	w->open_windows = spi_int64_or(r, 14, 0, &isnull);
-	w->final_windows = spi_int64_or(r, 15, 0, &isnull);
-	w->late_merged = spi_int64_or(r, 16, 0, &isnull);
-	w->late_dropped = spi_int64_or(r, 17, 0, &isnull);
-	w->null_skipped = spi_int64_or(r, 18, 0, &isnull);
-	w->gap = spi_int64_or(r, 19, 0, &isnull);
-	w->count_n = spi_int64_or(r, 20, 0, &isnull);
-	w->timeout = spi_int64_or(r, 21, 0, &isnull);
+	w->open_windows = row_int64_or(tup, desc, 14, 0);
+	w->final_windows = row_int64_or(tup, desc, 15, 0);
+	w->late_merged = row_int64_or(tup, desc, 16, 0);
+	w->late_dropped = row_int64_or(tup, desc, 17, 0);
+	w->null_skipped = row_int64_or(tup, desc, 18, 0);
+	w->gap = row_int64_or(tup, desc, 19, 0);
+	w->count_n = row_int64_or(tup, desc, 20, 0);
+	w->timeout = row_int64_or(tup, desc, 21, 0);
 	w->swept = true;
 
 	/* expressions: initialized as the owner, whose EXECUTE rights count */
-	run_as_owner(w, &saved_user, &saved_ctx);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	MemoryContextSwitchTo(w->cxt);	/* SPI_connect left its own */
+	sw_priv_begin_role(&ps, w->owner, w->search_path);
 	w->estate = CreateExecutorState();
 	w->econtext = CreateExprContext(w->estate);
 	w->event_time = ExecInitExpr((Expr *) def->event_time, NULL);
@@ -1693,62 +1732,84 @@ build_window(int r, MemoryContext cxt)
 
 	prepare_plans(w, def);
 	load_open_rows(w, def);
-	SetUserIdAndSecContext(saved_user, saved_ctx);
+	sw_priv_end(&ps);
+	SPI_finish();
 	load_partitions(w);
 	MemoryContextSwitchTo(old);
 	return w;
 }
 
-SwEngine *
-sw_engine_load(int source_id, int only_window, TupleDesc staging_desc, MemoryContext cxt)
+typedef struct WindowRows
 {
+	List	   *rows;			/* HeapTuple copies */
+	TupleDesc	desc;
+} WindowRows;
+
+static void
+window_row(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	WindowRows *wr = arg;
+
+	if (wr->desc == NULL)
+		wr->desc = CreateTupleDescCopy(desc);
+	wr->rows = lappend(wr->rows, heap_copytuple(tup));
+}
+
+SwEngine *
+sw_engine_load(int source_id, int only_window, Oid staging, MemoryContext cxt)
+{
+	static CatalogPlan plan = {
+		"SELECT w.id, w.name, w.result, w.owner, w.kind,"
+		" (extract(epoch FROM w.size) OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8,"
+		" (extract(epoch FROM w.slide) OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8,"
+		" w.origin,"
+		" (extract(epoch FROM w.watermark_delay) OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8,"
+		" (extract(epoch FROM w.allowed_lateness) OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8,"
+		" (extract(epoch FROM w.idle_timeout) OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8,"
+		" w.definition, st.watermark, st.open_windows, st.final_windows,"
+		" st.late_merged, st.late_dropped, st.null_time_skipped,"
+		" (extract(epoch FROM w.gap) OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8,"
+		" w.count::pg_catalog.int8,"
+		" (extract(epoch FROM w.timeout) OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8,"
+		" w.search_path"
+		"  FROM sw.window w JOIN sw.window_state st ON st.window_id OPERATOR(pg_catalog.=) w.id"
+		" WHERE w.source_id OPERATOR(pg_catalog.=) $1"
+		"   AND ($2 OPERATOR(pg_catalog.=) 0 OR w.id OPERATOR(pg_catalog.=) $2)"
+		"   AND st.state OPERATOR(pg_catalog.=) 'running'"
+		" ORDER BY w.id",
+		2, {INT4OID, INT4OID}
+	};
 	SwEngine   *e = MemoryContextAllocZero(cxt, sizeof(SwEngine));
-	Oid			types[2] = {INT4OID, INT4OID};
 	Datum		v[2] = {Int32GetDatum(source_id), Int32GetDatum(only_window)};
 	MemoryContext old = MemoryContextSwitchTo(cxt);
-	int			n;
+	WindowRows	wr = {NIL, NULL};
+	ListCell   *lc;
 
 	e->source_id = source_id;
-	catalog_begin_superuser();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT w.id, w.name, w.result, w.owner, w.kind,"
-							  " (extract(epoch FROM w.size) * 1000000)::bigint,"
-							  " (extract(epoch FROM w.slide) * 1000000)::bigint,"
-							  " w.origin,"
-							  " (extract(epoch FROM w.watermark_delay) * 1000000)::bigint,"
-							  " (extract(epoch FROM w.allowed_lateness) * 1000000)::bigint,"
-							  " (extract(epoch FROM w.idle_timeout) * 1000000)::bigint,"
-							  " w.definition, st.watermark, st.open_windows, st.final_windows,"
-							  " st.late_merged, st.late_dropped, st.null_time_skipped,"
-							  " (extract(epoch FROM w.gap) * 1000000)::bigint, w.count::bigint,"
-							  " (extract(epoch FROM w.timeout) * 1000000)::bigint"
-							  "  FROM sw.window w JOIN sw.window_state st ON st.window_id = w.id"
-							  " WHERE w.source_id = $1 AND ($2 = 0 OR w.id = $2) ORDER BY w.id",
-							  2, types, v, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the windows of source %d", source_id);
-	n = (int) SPI_processed;
-	e->windows = MemoryContextAllocZero(cxt, sizeof(SwWindow *) * Max(n, 1));
+	(void) catalog_run_plan(&plan, v, NULL, SPI_OK_SELECT, window_row, &wr);
+	e->windows = MemoryContextAllocZero(cxt, sizeof(SwWindow *) * Max(list_length(wr.rows), 1));
+	foreach(lc, wr.rows)
 	{
-		SPITupleTable *windows = SPI_tuptable;
+		SwWindow   *w = build_window((HeapTuple) lfirst(lc), wr.desc, staging, cxt);
+		char	   *why;
 
-		for (int r = 0; r < n; r++)
+		if (w == NULL)
+			continue;
+		/* a backfill applies what was staged before the window existed */
+		if (only_window != 0)
+			for (int p = 0; p < w->nparts; p++)
+				w->parts[p].start_offset = 0;
+		e->windows[e->nwindows++] = w;
+		if ((why = window_access_problem(w)) != NULL)
 		{
-			SwWindow   *w;
-
-			SPI_tuptable = windows;
-			w = build_window(r, cxt);
-			if (w == NULL)
-				continue;
-			/* a backfill applies what was staged before the window existed */
 			if (only_window != 0)
-				for (int p = 0; p < w->nparts; p++)
-					w->parts[p].start_offset = 0;
-			e->windows[e->nwindows++] = w;
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("window \"%s\" cannot read its source", w->name),
+						 errdetail("%s.", why)));
+			suspend_window(w, why);
 		}
 	}
-	SPI_finish();
-	catalog_end_superuser();
 	MemoryContextSwitchTo(old);
 	return e;
 }
@@ -1792,27 +1853,25 @@ sw_engine_version(SwEngine *e)
 	return e->version;
 }
 
+static void
+version_row(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	bool		isnull;
+
+	*(int *) arg = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
+}
+
 int
 sw_windows_version_lock(int source_id)
 {
-	static SPIPlanPtr plan = NULL;
-	Oid			types[1] = {INT4OID};
+	/* once per batch: parsed and planned once per worker */
+	static CatalogPlan plan = {
+		"SELECT windows_version FROM sw.source WHERE id OPERATOR(pg_catalog.=) $1 FOR SHARE",
+		1, {INT4OID}
+	};
 	Datum		v[1] = {Int32GetDatum(source_id)};
-	bool		isnull;
 	int			version = -1;
 
-	catalog_begin_superuser();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	/* once per batch: parsed and planned once per worker */
-	if (plan == NULL)
-		plan = keep_plan("SELECT windows_version FROM sw.source WHERE id = $1 FOR SHARE",
-						 1, types);
-	if (SPI_execute_plan(plan, v, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read sw.source");
-	if (SPI_processed == 1)
-		version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	SPI_finish();
-	catalog_end_superuser();
+	(void) catalog_run_plan(&plan, v, NULL, SPI_OK_SELECT, version_row, &version);
 	return version;
 }

@@ -77,7 +77,10 @@ typedef struct SwWindow
 	int			id;
 	char	   *name;
 	char	   *result_sql;		/* quoted, qualified result table */
-	Oid			owner;
+	Oid			owner;			/* the result table's owner: runs the window */
+	char	   *search_path;	/* the owner's, when the window was created */
+	Oid			staging;		/* the source's staging table */
+	bool		suspended;		/* out of the engine until reloaded */
 	SwWindowKind kind;
 	int64		size;
 	int64		slide;

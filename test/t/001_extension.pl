@@ -21,7 +21,7 @@ is($node->safe_psql('postgres', 'SHOW sw.database'), 'postgres',
 $node->safe_psql('postgres', 'CREATE EXTENSION stream_windows');
 is($node->safe_psql('postgres',
 	"SELECT extversion FROM pg_extension WHERE extname = 'stream_windows'"),
-	'0.1', 'extension installed at version 0.1');
+	'0.2', 'extension installed at version 0.2 (0.1 and the update script)');
 
 is($node->safe_psql('postgres', q{
 	SELECT string_agg(p.proname || ':' || p.prokind::text, ',' ORDER BY p.proname)

@@ -156,7 +156,7 @@ sql(q{CREATE UNIQUE INDEX t_1m_key ON t_1m (host, window_start);
 my %cols = (
 	'sw.windows' => 'name, source_name, kind, aggregates, group_by, event_time, filter, size, slide, gap, '
 	  . 'count, timeout, origin, watermark_delay, allowed_lateness, idle_timeout, backfill, watermark, '
-	  . 'open_windows, final_windows, late_merged, late_dropped, null_time_skipped, updated_at',
+	  . 'open_windows, final_windows, late_merged, late_dropped, null_time_skipped, updated_at, state, last_error, errors, owner',
 	'sw.watermarks' => 'window_name, kafka_partition, max_event_time, watermark, idle',
 	'sw.late_events' => 'window_name, kafka_partition, kafka_offset, event_time, watermark, recorded_at');
 for my $rel (sort keys %cols)
