@@ -512,3 +512,36 @@ sw_resolve_relation(const char *name)
 
 	return RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
 }
+
+/* A CatalogRowFn: the first column of the (last) row, an int4, into *(int *) arg. */
+void
+catalog_row_int4(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	bool		isnull;
+
+	*(int *) arg = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
+}
+
+/*
+ * The row of one of the extension's tables (sw.source, sw.window) whose
+ * name is name or else, when no row has that name, whose relation (the
+ * column relcol: staging, result) is the one name resolves to in the
+ * caller's search_path: at most one.  columns is the select list.
+ */
+void
+catalog_find_by_name(const char *table, const char *relcol, const char *columns,
+					 const char *name, CatalogRowFn fn, void *arg)
+{
+	Oid			types[2] = {TEXTOID, OIDOID};
+	Datum		v[2];
+
+	v[0] = CStringGetTextDatum(name);
+	v[1] = ObjectIdGetDatum(sw_resolve_relation(name));
+	(void) catalog_run(InvalidOid,
+					   psprintf("SELECT %s FROM sw.%s"
+								" WHERE name OPERATOR(pg_catalog.=) $1"
+								"    OR (%s OPERATOR(pg_catalog.=) $2 AND NOT EXISTS"
+								"        (SELECT FROM sw.%s WHERE name OPERATOR(pg_catalog.=) $1))",
+								columns, table, relcol, table),
+					   2, types, v, NULL, SPI_OK_SELECT, fn, arg);
+}

@@ -116,6 +116,17 @@ typedef struct CatalogWindowSave
 
 extern void catalog_save_window(const CatalogWindowSave *ws);
 
+/* A CatalogRowFn storing column 1 (int4) into *(int *) arg. */
+extern void catalog_row_int4(void *arg, HeapTuple tup, TupleDesc desc);
+
+/*
+ * The row of sw.<table> named name, or else (no row has that name) whose
+ * relation column relcol is what name resolves to for the caller.
+ */
+extern void catalog_find_by_name(const char *table, const char *relcol,
+								 const char *columns, const char *name,
+								 CatalogRowFn fn, void *arg);
+
 /* What a name resolves to in the caller's search_path (to_regclass), or InvalidOid. */
 extern Oid	sw_resolve_relation(const char *name);
 

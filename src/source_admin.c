@@ -485,17 +485,9 @@ static SourceRef
 lookup_source(const char *name)
 {
 	SourceRef	ref = {0};
-	Oid			types[2] = {TEXTOID, OIDOID};
-	Datum		values[2];
 
-	values[0] = CStringGetTextDatum(name);
-	values[1] = ObjectIdGetDatum(sw_resolve_relation(name));
-	(void) catalog_run(InvalidOid,
-					   "SELECT id, staging, name, owner FROM sw.source"
-					   " WHERE name OPERATOR(pg_catalog.=) $1"
-					   "    OR (staging OPERATOR(pg_catalog.=) $2 AND NOT EXISTS"
-					   "        (SELECT FROM sw.source WHERE name OPERATOR(pg_catalog.=) $1))",
-					   2, types, values, NULL, SPI_OK_SELECT, source_row, &ref);
+	catalog_find_by_name("source", "staging", "id, staging, name, owner", name,
+						 source_row, &ref);
 	if (ref.id == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -534,14 +526,6 @@ exec_as_owner(Oid owner, const char *sql)
  * The SQL functions
  * ------------------------------------------------------------------------
  */
-
-static void
-first_int(void *arg, HeapTuple tup, TupleDesc desc)
-{
-	bool		isnull;
-
-	*(int *) arg = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
-}
 
 /*
  * sw.create_source(name, brokers, topic, format, columns, start_from,
@@ -632,7 +616,7 @@ sw_create_source(PG_FUNCTION_ARGS)
 					   " columns, start_from, options, retention, owner)"
 					   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 					   " RETURNING id",
-					   10, types, values, nulls, SPI_OK_INSERT_RETURNING, first_int, &source_id);
+					   10, types, values, nulls, SPI_OK_INSERT_RETURNING, catalog_row_int4, &source_id);
 
 	at_commit(source_id, false, false);
 	PG_RETURN_OID(relid);

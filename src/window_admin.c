@@ -636,14 +636,6 @@ lock_source(const char *name, bool by_id, int id)
 	return src;
 }
 
-static void
-first_int(void *arg, HeapTuple tup, TupleDesc desc)
-{
-	bool		isnull;
-
-	*(int *) arg = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
-}
-
 static int
 insert_window(WindowArgs *a, SourceInfo src, Oid result, SwDefinition *def)
 {
@@ -692,7 +684,7 @@ insert_window(WindowArgs *a, SourceInfo src, Oid result, SwDefinition *def)
 					   " definition, owner, search_path)"
 					   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
 					   " $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
-					   21, types, v, n, SPI_OK_INSERT_RETURNING, first_int, &id);
+					   21, types, v, n, SPI_OK_INSERT_RETURNING, catalog_row_int4, &id);
 	v[0] = Int32GetDatum(id);
 	v[1] = Int32GetDatum(src.id);
 	types[0] = INT4OID;
@@ -975,17 +967,9 @@ static WindowRef
 lookup_window(const char *name, const char *action)
 {
 	WindowRef	ref = {0};
-	Oid			types[2] = {TEXTOID, OIDOID};
-	Datum		v[2];
 
-	v[0] = CStringGetTextDatum(name);
-	v[1] = ObjectIdGetDatum(sw_resolve_relation(name));
-	(void) catalog_run(InvalidOid,
-					   "SELECT id, source_id, result, owner, name FROM sw.window"
-					   " WHERE name OPERATOR(pg_catalog.=) $1"
-					   "    OR (result OPERATOR(pg_catalog.=) $2 AND NOT EXISTS"
-					   "        (SELECT FROM sw.window WHERE name OPERATOR(pg_catalog.=) $1))",
-					   2, types, v, NULL, SPI_OK_SELECT, window_ref_row, &ref);
+	catalog_find_by_name("window", "result", "id, source_id, result, owner, name", name,
+						 window_ref_row, &ref);
 	if (ref.id == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
