@@ -56,7 +56,8 @@ static void
 kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
 	/* syslog levels: 0..3 are errors, 4 warnings, the rest chatter */
-	elog(level <= 4 ? LOG : DEBUG1, "librdkafka %s: %s", fac, buf);
+	elog(level <= 4 ? LOG : DEBUG1, "librdkafka %s: %s", fac,
+		 serving ? kafka_scrub_secrets(buf, serving->opts) : buf);
 }
 
 static void

@@ -732,6 +732,19 @@ drop_windows_of(SourceRef ref, bool cascade)
 		return;
 	}
 	windows_of(ref, &ids, &results, &names);
+	/* only the owner of a window may drop it, also through a cascade */
+	forboth(b, results, c, names)
+	{
+		Oid			owner = sw_relation_owner(lfirst_oid(b));
+
+		if (OidIsValid(owner) && !sw_priv_acts_as(owner))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied for window \"%s\"", (char *) lfirst(c)),
+					 errdetail("Dropping source \"%s\" with cascade would drop window \"%s\" of role \"%s\".",
+							   ref.name, (char *) lfirst(c), GetUserNameFromId(owner, false)),
+					 errhint("Ask its owner to drop it with sw.drop_window first, or a superuser to drop the source.")));
+	}
 	forthree(a, ids, b, results, c, names)
 		sw_drop_window_by_id(lfirst_int(a), ref.id, lfirst_oid(b), lfirst(c));
 }

@@ -399,7 +399,7 @@ message_error(SourceWorker *w, rd_kafka_message_t *msg)
 		w->parts[msg->partition].out_of_range = true;
 		return;
 	}
-	set_broker_error(w, rd_kafka_message_errstr(msg));
+	set_broker_error(w, kafka_scrub_secrets(rd_kafka_message_errstr(msg), &w->def->options));
 }
 
 /*
@@ -408,10 +408,12 @@ message_error(SourceWorker *w, rd_kafka_message_t *msg)
  * worker again as the new owner.
  */
 static void
-check_staging_owner(SourceWorker *w, Relation rel)
+check_staging_owner(SourceWorker *w)
 {
-	if (rel->rd_rel->relowner == GetUserId())
-		return;
+	Oid			owner = sw_relation_owner(w->def->staging);
+
+	if (owner == GetUserId() || !OidIsValid(owner))
+		return;					/* a dropped table is staging_begin's to report */
 	ereport(LOG,
 			(errmsg("stream_windows source \"%s\": its staging table changed owner; restarting as the new owner",
 					w->def->name)));
@@ -429,7 +431,10 @@ refresh_windows(SourceWorker *w)
 {
 	int			version = sw_windows_version_lock(w->def->id);
 
-	if (w->engine != NULL && version == w->windows_version)
+	check_staging_owner(w);
+	/* also suspends windows whose owners may no longer read staging */
+	if (w->engine != NULL && version == w->windows_version &&
+		!sw_engine_check_access(w->engine))
 		return;
 	sw_engine_free(w->engine);
 	w->engine = NULL;
@@ -500,12 +505,10 @@ process_batch(SourceWorker *w, int n)
 
 	begin_xact("ingesting a batch");
 	refresh_windows(w);
-	sw_engine_check_access(w->engine);
 	MemoryContextSwitchTo(w->batch_cxt);
 	w->batch_now = GetCurrentTimestamp();
 	sw = staging_begin(w->def->staging);
-	check_staging_owner(w, staging_relation(sw));
-	for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++)
 	{
 		rd_kafka_message_t *msg = w->msgs[i];
 		PartitionState *ps;
@@ -750,7 +753,7 @@ run(SourceWorker *w, int source_id)
 		commit_xact();
 		proc_exit(0);			/* dropped meanwhile */
 	}
-	check_staging_owner(w, rel);
+	check_staging_owner(w);
 	sw_slot_set_owner(w->slot, w->def->owner, w->def->staging);
 	owner_is_superuser = superuser();
 	w->format = formats_prepare(rel, formats_kind_from_name(w->def->format),
@@ -821,9 +824,13 @@ release_slot(int code, Datum arg)
 {
 	if (my_slot)
 	{
+		/* a dropped source's slot may belong to another source by now */
 		SpinLockAcquire(&my_slot->mutex);
-		my_slot->pid = 0;
-		my_slot->clean_exit = (code == 0);
+		if (my_slot->source_id == DatumGetInt32(arg) && my_slot->pid == MyProcPid)
+		{
+			my_slot->pid = 0;
+			my_slot->clean_exit = (code == 0);
+		}
 		SpinLockRelease(&my_slot->mutex);
 	}
 }
@@ -855,7 +862,7 @@ sw_source_worker_main(Datum main_arg)
 	my_slot->pid = MyProcPid;
 	my_slot->state = SW_STATE_STARTING;
 	SpinLockRelease(&my_slot->mutex);
-	before_shmem_exit(release_slot, (Datum) 0);
+	before_shmem_exit(release_slot, Int32GetDatum(source_id));
 
 	w = MemoryContextAllocZero(TopMemoryContext, sizeof(SourceWorker));
 	w->slot = my_slot;

@@ -55,11 +55,12 @@ extern bool sw_engine_empty(SwEngine *e);
 extern int	sw_engine_version(SwEngine *e);
 
 /*
- * At the start of a batch: suspend (state 'error', in this transaction)
- * every window whose owner may no longer read the staging table, or to
- * which row-level security on it now applies.
+ * At the start of a batch and on every tick: suspend (state 'error', in
+ * this transaction) every window whose owner may no longer read the
+ * staging table, or to which row-level security on it now applies.  True
+ * when a result table changed owner (or went): reload the engine.
  */
-extern void sw_engine_check_access(SwEngine *e);
+extern bool sw_engine_check_access(SwEngine *e);
 
 /* One staged event. */
 typedef struct SwEvent

@@ -961,7 +961,7 @@ window_ref_row(void *arg, HeapTuple tup, TupleDesc desc)
 /*
  * A window by its name, or else by the result table the name resolves to
  * in the caller's search_path: exactly one, which the caller may
- * administer (action: "drop", "advance the watermark of").
+ * administer (action: "drop it", "advance its watermark").
  */
 static WindowRef
 lookup_window(const char *name, const char *action)
@@ -982,10 +982,10 @@ lookup_window(const char *name, const char *action)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for window \"%s\"", ref.name),
-				 errdetail("Only the owner of the window (role \"%s\"), members of that role and superusers may %s it.",
+				 errdetail("Only the owner of the window (role \"%s\"), members of that role and superusers may %s.",
 						   GetUserNameFromId(ref.owner, true) ? GetUserNameFromId(ref.owner, true) : "?",
 						   action),
-				 errhint("Ask the owner, or a superuser, to %s it.", action)));
+				 errhint("Ask the owner, or a superuser, to %s.", action)));
 	return ref;
 }
 
@@ -1025,7 +1025,7 @@ sw_drop_window(PG_FUNCTION_ARGS)
 				 errdetail("sw.drop_window needs the window's name."),
 				 errhint("The windows are listed in sw.windows.")));
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	ref = lookup_window(name, "drop");
+	ref = lookup_window(name, "drop it");
 	sw_drop_window_by_id(ref.id, ref.source_id, ref.result, ref.name);
 	PG_RETURN_VOID();
 }
@@ -1046,7 +1046,7 @@ sw_advance_watermark(PG_FUNCTION_ARGS)
 				 errhint("For example sw.advance_watermark('hits', now()).")));
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	sw_check_finite(PG_GETARG_TIMESTAMPTZ(1), "watermark");
-	ref = lookup_window(name, "advance the watermark of");
+	ref = lookup_window(name, "advance its watermark");
 	v[0] = Int32GetDatum(ref.id);
 	v[1] = PG_GETARG_DATUM(1);
 	catalog_exec("UPDATE sw.window_state SET requested_watermark ="

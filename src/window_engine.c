@@ -1582,7 +1582,7 @@ suspend_window(SwWindow *w, const char *why)
 	w->suspended = true;
 }
 
-void
+bool
 sw_engine_check_access(SwEngine *e)
 {
 	for (int i = 0; i < e->nwindows; i++)
@@ -1590,9 +1590,14 @@ sw_engine_check_access(SwEngine *e)
 		SwWindow   *w = e->windows[i];
 		char	   *why;
 
-		if (!w->suspended && (why = window_access_problem(w)) != NULL)
+		if (w->suspended)
+			continue;
+		if (sw_relation_owner(w->result) != w->owner)
+			return true;		/* owner changed, or table dropped: reload */
+		if ((why = window_access_problem(w)) != NULL)
 			suspend_window(w, why);
 	}
+	return false;
 }
 
 /* Build one window from its catalog row (see sw_engine_load for the columns). */
@@ -1632,6 +1637,7 @@ build_window(HeapTuple tup, TupleDesc desc, Oid staging, MemoryContext cxt)
 		return NULL;
 	}
 	w->staging = staging;
+	w->result = result;
 	w->result_sql = quote_qualified_identifier(get_namespace_name(get_rel_namespace(result)),
 											   get_rel_name(result));
 	w->search_path = row_string(tup, desc, 22);

@@ -76,6 +76,7 @@ typedef struct SwWindow
 {
 	int			id;
 	char	   *name;
+	Oid			result;			/* the result table */
 	char	   *result_sql;		/* quoted, qualified result table */
 	Oid			owner;			/* the result table's owner: runs the window */
 	char	   *search_path;	/* the owner's, when the window was created */
