@@ -94,4 +94,17 @@ is(sql(q{SELECT string_agg(name || '=' || state, ' ' ORDER BY name) FROM sw.wind
 is(sql(q{SELECT (SELECT c FROM o.mine) || ' ' || (SELECT c FROM r.theirs) || ' ' || (SELECT c FROM r2.rls)}),
 	'40 10 20', 'only the running window received the new events');
 
+# --- the source's owner cannot drop other roles' windows through a cascade
+my ($rc, $out, $err) = $node->psql('postgres',
+	q{SET ROLE owner1; SELECT sw.drop_source('o.ev', cascade => true)});
+like($err, qr/permission denied for window "r\.theirs"/,
+	"drop_source with cascade is refused while windows of other roles exist");
+is(sql(q{SELECT count(*) FROM sw.windows}) . ' ' . sql(q{SELECT count(*) FROM sw.sources}),
+	'3 1', 'and nothing was dropped');
+sql(q{SET ROLE reader; SELECT sw.drop_window('r.theirs')});
+sql(q{SET ROLE reader2; SELECT sw.drop_window('r2.rls')});
+sql(q{SET ROLE owner1; SELECT sw.drop_source('o.ev', cascade => true)});
+is(sql(q{SELECT count(*) FROM sw.windows}) . ' ' . sql(q{SELECT count(*) FROM pg_class WHERE relname IN ('ev', 'mine', 'theirs', 'rls')}),
+	'0 0', 'once their owners dropped them, the cascade drops the rest');
+
 done_testing();
