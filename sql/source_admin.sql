@@ -55,7 +55,7 @@ SELECT reset_val FROM pg_settings WHERE name = 'sw.database';
 -- secrets: shown to superusers, masked for everyone else
 SELECT options FROM sw.sources WHERE name = 'web';
 CREATE ROLE sw_reader;
-CREATE ROLE sw_admin IN ROLE stream_windows_admin;
+CREATE ROLE sw_admin LOGIN IN ROLE stream_windows_admin;
 SET ROLE sw_reader;
 -- a source is listed only to roles that may read its staging table
 SELECT count(*) FROM sw.sources WHERE name = 'web';
@@ -78,6 +78,16 @@ GRANT CREATE ON SCHEMA public TO sw_admin;
 SET ROLE sw_admin;
 SELECT sw.create_source('admins_own', '127.0.0.1:1', 'web');
 SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'admins_own';
+-- its worker connects as the owner: a role that cannot log in cannot own one
+RESET ROLE;
+CREATE ROLE sw_nologin IN ROLE stream_windows_admin;
+GRANT CREATE ON SCHEMA public TO sw_nologin;
+SET ROLE sw_nologin;
+SELECT sw.create_source('nologin_src', '127.0.0.1:1', 'web');
+RESET ROLE;
+REVOKE CREATE ON SCHEMA public FROM sw_nologin;
+DROP ROLE sw_nologin;
+SET ROLE sw_admin;
 SELECT name, owner FROM sw.sources WHERE name = 'admins_own';
 SELECT sw.pause_source('admins_own');
 SELECT name, state FROM sw.sources WHERE name = 'admins_own';

@@ -20,6 +20,7 @@
 #include "access/xact.h"
 #include "storage/lmgr.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
@@ -131,6 +132,27 @@ check_admin(const char *action)
 					   ADMIN_ROLE),
 			 errhint("Ask a superuser to GRANT %s TO %s.", ADMIN_ROLE,
 					 GetUserNameFromId(GetUserId(), false))));
+}
+
+/* The worker connects as the owner: a role that cannot log in cannot own a source. */
+static void
+check_owner_can_login(void)
+{
+	HeapTuple	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(GetUserId()));
+	bool		canlogin;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for role %u", GetUserId());
+	canlogin = ((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin;
+	ReleaseSysCache(tup);
+	if (!canlogin)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("role \"%s\" cannot own a source because it cannot log in",
+						GetUserNameFromId(GetUserId(), false)),
+				 errdetail("A source's worker connects to the database as the source's owner, the role that creates it."),
+				 errhint("Create the source as a role with LOGIN, or ALTER ROLE %s LOGIN.",
+						 quote_identifier(GetUserNameFromId(GetUserId(), false)))));
 }
 
 static void
@@ -555,6 +577,7 @@ sw_create_source(PG_FUNCTION_ARGS)
 
 	check_admin("create source");
 	check_server_setup();
+	check_owner_can_login();
 	name = required_text(fcinfo, 0, "name");
 	brokers = required_text(fcinfo, 1, "brokers");
 	topic = required_text(fcinfo, 2, "topic");
