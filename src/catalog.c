@@ -532,16 +532,23 @@ void
 catalog_find_by_name(const char *table, const char *relcol, const char *columns,
 					 const char *name, CatalogRowFn fn, void *arg)
 {
-	Oid			types[2] = {TEXTOID, OIDOID};
-	Datum		v[2];
+	Oid			types[1] = {TEXTOID};
+	Datum		v[1] = {CStringGetTextDatum(name)};
+	Oid			relid;
 
-	v[0] = CStringGetTextDatum(name);
-	v[1] = ObjectIdGetDatum(sw_resolve_relation(name));
+	if (catalog_run(InvalidOid,
+					psprintf("SELECT %s FROM sw.%s WHERE name OPERATOR(pg_catalog.=) $1",
+							 columns, table),
+					1, types, v, NULL, SPI_OK_SELECT, fn, arg) > 0)
+		return;
+	/* no such name: the relation it resolves to, as the caller sees it */
+	relid = sw_resolve_relation(name);
+	if (!OidIsValid(relid))
+		return;
+	types[0] = OIDOID;
+	v[0] = ObjectIdGetDatum(relid);
 	(void) catalog_run(InvalidOid,
-					   psprintf("SELECT %s FROM sw.%s"
-								" WHERE name OPERATOR(pg_catalog.=) $1"
-								"    OR (%s OPERATOR(pg_catalog.=) $2 AND NOT EXISTS"
-								"        (SELECT FROM sw.%s WHERE name OPERATOR(pg_catalog.=) $1))",
-								columns, table, relcol, table),
-					   2, types, v, NULL, SPI_OK_SELECT, fn, arg);
+					   psprintf("SELECT %s FROM sw.%s WHERE %s OPERATOR(pg_catalog.=) $1",
+								columns, table, relcol),
+					   1, types, v, NULL, SPI_OK_SELECT, fn, arg);
 }
