@@ -24,6 +24,8 @@ OBJS = \
 	src/launcher.o \
 	src/window_agg.o \
 	src/window_engine.o \
+	src/window_isolation.o \
+	src/watchdog.o \
 	src/window_session.o \
 	src/window_count.o \
 	src/window_admin.o

@@ -165,3 +165,15 @@ GRANT SELECT ON @extschema@.window_errors TO PUBLIC;
 
 -- Internal test hook: not for everyone.
 REVOKE EXECUTE ON FUNCTION @extschema@._parse_payload(regclass, text, bytea) FROM PUBLIC;
+
+--
+-- Trust II: one bad event, window or user never stops a source.
+--
+
+-- Where a suspended window takes up again, per partition.
+ALTER TABLE @extschema@.window_partition ADD COLUMN resume_from bigint;
+
+CREATE FUNCTION @extschema@.resume_window(name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'sw_resume_window'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE;

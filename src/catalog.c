@@ -552,3 +552,68 @@ catalog_find_by_name(const char *table, const char *relcol, const char *columns,
 								columns, table, relcol),
 					   1, types, v, NULL, SPI_OK_SELECT, fn, arg);
 }
+
+/*
+ * Suspend a window: state 'error' with the reason, and where it stands per
+ * partition (resume_from): every event below the source's stored
+ * next_offset, which the current batch has not moved yet.
+ */
+void
+catalog_suspend_window(int window_id, const char *why)
+{
+	Oid			types[2] = {INT4OID, TEXTOID};
+	Datum		v[2] = {Int32GetDatum(window_id), CStringGetTextDatum(why)};
+
+	catalog_exec("UPDATE sw.window_state SET state = 'error', last_error = $2"
+				 " WHERE window_id OPERATOR(pg_catalog.=) $1",
+				 2, types, v, SPI_OK_UPDATE);
+	catalog_exec("INSERT INTO sw.window_partition (window_id, kafka_partition, start_offset, resume_from)"
+				 " SELECT $1, o.kafka_partition, 0, o.next_offset"
+				 "   FROM sw.source_offset o JOIN sw.window w"
+				 "     ON w.source_id OPERATOR(pg_catalog.=) o.source_id"
+				 "  WHERE w.id OPERATOR(pg_catalog.=) $1"
+				 " ON CONFLICT (window_id, kafka_partition) DO UPDATE"
+				 " SET resume_from = EXCLUDED.resume_from",
+				 1, types, v, SPI_OK_INSERT);
+}
+
+/*
+ * Events a window skipped (offset_end < 0: a single event, else a range),
+ * in the current transaction: exactly once with the batch.
+ */
+void
+catalog_window_errors(const char *window_name, int n, const int *partitions,
+					  const int64 *offsets, const int64 *offset_ends,
+					  char *const *errors)
+{
+	static CatalogPlan plan = {
+		"INSERT INTO sw.window_errors (window_name, kafka_partition, kafka_offset,"
+		" kafka_offset_end, error)"
+		" SELECT $1, u.p, u.o, u.e, u.m FROM ROWS FROM (pg_catalog.unnest($2),"
+		" pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u(p, o, e, m)",
+		5, {TEXTOID, INT4ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID}
+	};
+	Datum	   *p = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *o = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *e = palloc(sizeof(Datum) * Max(n, 1));
+	bool	   *enull = palloc(sizeof(bool) * Max(n, 1));
+	Datum	   *m = palloc(sizeof(Datum) * Max(n, 1));
+	Datum		v[5];
+
+	if (n == 0)
+		return;
+	for (int i = 0; i < n; i++)
+	{
+		p[i] = Int32GetDatum(partitions[i]);
+		o[i] = Int64GetDatum(offsets[i]);
+		e[i] = Int64GetDatum(offset_ends[i]);
+		enull[i] = offset_ends[i] < 0;
+		m[i] = CStringGetTextDatum(errors[i]);
+	}
+	v[0] = CStringGetTextDatum(window_name);
+	v[1] = array_of(n, p, NULL, INT4OID);
+	v[2] = array_of(n, o, NULL, INT8OID);
+	v[3] = array_of(n, e, enull, INT8OID);
+	v[4] = array_of(n, m, NULL, TEXTOID);
+	(void) catalog_run_plan(&plan, v, NULL, SPI_OK_INSERT, NULL, NULL);
+}

@@ -116,6 +116,14 @@ typedef struct CatalogWindowSave
 
 extern void catalog_save_window(const CatalogWindowSave *ws);
 
+/* A window suspended: state 'error', why, and its resume_from per partition. */
+extern void catalog_suspend_window(int window_id, const char *why);
+
+/* Events a window skipped: offset_ends[i] < 0 for one event, else a range. */
+extern void catalog_window_errors(const char *window_name, int n, const int *partitions,
+								  const int64 *offsets, const int64 *offset_ends,
+								  char *const *errors);
+
 /* A CatalogRowFn storing column 1 (int4) into *(int *) arg. */
 extern void catalog_row_int4(void *arg, HeapTuple tup, TupleDesc desc);
 

@@ -10,6 +10,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
@@ -21,6 +23,10 @@ int			sw_max_workers = 8;
 int			sw_max_message_bytes = 1024 * 1024;
 int			sw_batch_size = 10000;
 int			sw_restart_delay_ms = 1000;
+int			sw_expression_timeout_ms = 5000;
+int			sw_max_open_rows = 10000000;
+int			sw_max_windows_per_event = 1000;
+int			sw_max_aggregates = 100;
 
 void
 sw_guc_init(void)
@@ -68,6 +74,42 @@ sw_guc_init(void)
 							1000, 10, 60000,
 							PGC_SIGHUP,
 							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("sw.expression_timeout",
+							"Longest a window's code may run on one event in a worker; past it the event is skipped by that window.",
+							"0 turns the limit off.",
+							&sw_expression_timeout_ms,
+							5000, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("sw.max_open_rows",
+							"Most rows a window may hold that are not closed yet; past it the window is suspended.",
+							NULL,
+							&sw_max_open_rows,
+							10000000, 1, INT_MAX,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("sw.max_windows_per_event",
+							"Most sliding windows one event may fall in (size / slide), checked when a window is created.",
+							NULL,
+							&sw_max_windows_per_event,
+							1000, 1, INT_MAX,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("sw.max_aggregates",
+							"Most aggregate calls a window may compute, checked when it is created.",
+							NULL,
+							&sw_max_aggregates,
+							100, 1, 10000,
+							PGC_SIGHUP,
+							0,
 							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("sw");

@@ -13,6 +13,10 @@ extern int	sw_max_workers;
 extern int	sw_max_message_bytes;
 extern int	sw_batch_size;
 extern int	sw_restart_delay_ms;
+extern int	sw_expression_timeout_ms;
+extern int	sw_max_open_rows;
+extern int	sw_max_windows_per_event;
+extern int	sw_max_aggregates;
 
 extern void sw_guc_init(void);
 

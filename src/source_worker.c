@@ -59,6 +59,7 @@
 #include "shmem.h"
 #include "source_worker.h"
 #include "staging.h"
+#include "watchdog.h"
 #include "window.h"
 
 #define BROKER_TIMEOUT_MS	5000
@@ -66,6 +67,7 @@
 #define RETENTION_EVERY_MS	5000
 #define STATUS_EVERY_MS		500
 #define WINDOW_TICK_MS		250		/* idle partitions, sw.advance_watermark */
+#define ISOLATED_BATCHES	8		/* after a failed batch, run this many window by window */
 
 typedef struct PartitionState
 {
@@ -110,6 +112,8 @@ typedef struct SourceWorker
 	int			windows_version;
 	MemoryContext engine_cxt;
 	TimestampTz batch_now;		/* the worker's clock for this batch */
+	bool		isolated;		/* this transaction keeps window errors apart */
+	int			isolated_batches;	/* batches left to run that way */
 } SourceWorker;
 
 static SwWorkerSlot *my_slot = NULL;
@@ -147,6 +151,17 @@ kafka_time_to_timestamptz(int64 epoch_ms)
 						  (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
 }
 
+/* SIGHUP: the configuration file again, at once (also between busy batches). */
+static void
+reload_config_if_asked(void)
+{
+	if (!ConfigReloadPending)
+		return;
+	ConfigReloadPending = false;
+	ProcessConfigFile(PGC_SIGHUP);
+	sw_watchdog_reschedule();
+}
+
 /* Wait on the latch (and Kafka's pipe) for at most timeout_ms. */
 static void
 worker_wait(SourceWorker *w, long timeout_ms)
@@ -163,11 +178,7 @@ worker_wait(SourceWorker *w, long timeout_ms)
 	if (w->kafka)
 		kafka_drain_wait_fd(w->kafka);
 	CHECK_FOR_INTERRUPTS();
-	if (ConfigReloadPending)
-	{
-		ConfigReloadPending = false;
-		ProcessConfigFile(PGC_SIGHUP);
-	}
+	reload_config_if_asked();
 }
 
 static void
@@ -341,7 +352,10 @@ message_precheck(rd_kafka_message_t *msg)
 static void
 flush_chunk(SourceWorker *w, StagingWriter *sw)
 {
-	if (w->nevents > 0)
+	if (w->isolated)
+		sw_engine_apply_isolated(w->engine, w->events, w->nevents, w->batch_now,
+								 SW_LOAD_WORKER);
+	else if (w->nevents > 0)
 		sw_engine_apply(w->engine, w->events, w->nevents, w->batch_now);
 	w->nevents = 0;
 	staging_flush(sw);
@@ -439,7 +453,8 @@ refresh_windows(SourceWorker *w)
 	sw_engine_free(w->engine);
 	w->engine = NULL;
 	MemoryContextReset(w->engine_cxt);
-	w->engine = sw_engine_load(w->def->id, 0, w->def->staging, w->engine_cxt);
+	w->engine = sw_engine_load(w->def->id, 0, w->def->staging, SW_LOAD_WORKER,
+							   w->engine_cxt);
 	w->windows_version = version;
 	elog(DEBUG1, "stream_windows source \"%s\": windows loaded (version %d)",
 		 w->def->name, version);
@@ -496,19 +511,25 @@ tick_windows(SourceWorker *w, TimestampTz now)
 	commit_xact();
 }
 
+/*
+ * Messages [from, to) of the batch in one transaction: staged, applied to
+ * the windows, offsets advanced.  isolated: each window's errors kept to
+ * itself (window_isolation.c); then to - from is at most one chunk.
+ */
 static void
-process_batch(SourceWorker *w, int n)
+process_messages(SourceWorker *w, int from, int to, bool isolated)
 {
 	StagingWriter *sw;
 	int64		bytes = 0;
 	int			applied = 0;
 
-	begin_xact("ingesting a batch");
+	begin_xact(isolated ? "ingesting a batch, window by window" : "ingesting a batch");
 	refresh_windows(w);
 	MemoryContextSwitchTo(w->batch_cxt);
 	w->batch_now = GetCurrentTimestamp();
+	w->isolated = isolated;
 	sw = staging_begin(w->def->staging);
-		for (int i = 0; i < n; i++)
+	for (int i = from; i < to; i++)
 	{
 		rd_kafka_message_t *msg = w->msgs[i];
 		PartitionState *ps;
@@ -531,10 +552,13 @@ process_batch(SourceWorker *w, int n)
 			applied++;
 			bytes += msg->len;
 		}
+		if ((i & 255) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
 	flush_chunk(w, sw);
 	staging_end(sw);
-	sw_engine_end_batch(w->engine, w->batch_now);
+	if (!isolated)
+		sw_engine_end_batch(w->engine, w->batch_now);
 	{
 		int			n = 0;
 		int		   *parts = palloc(sizeof(int) * w->npartitions);
@@ -564,6 +588,61 @@ process_batch(SourceWorker *w, int n)
 		SpinLockRelease(&w->slot->mutex);
 	}
 	MemoryContextReset(w->batch_cxt);
+}
+
+/*
+ * A batch: in one transaction as long as nothing fails.  When something
+ * does, the transaction is rolled back, everything the worker and the
+ * engine hold about it is set back to where the batch began, and the batch
+ * runs again a chunk at a time with each window's errors kept to itself
+ * (and so do the next few batches).  An error that is not a window's
+ * (staging, the catalog) fails that way too, and ends the worker as
+ * before.
+ */
+static void
+process_batch(SourceWorker *w, int n)
+{
+	int64	   *positions = palloc(sizeof(int64) * w->npartitions);
+	volatile bool failed = false;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (w->isolated_batches == 0)
+	{
+		for (int p = 0; p < w->npartitions; p++)
+			positions[p] = w->parts[p].position;
+		PG_TRY();
+		{
+			process_messages(w, 0, n, false);
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			AbortCurrentTransaction();
+			ereport(LOG,
+					(errmsg("stream_windows source \"%s\": a batch failed (%s); applying it again window by window",
+							w->def->name, edata->message)));
+			FreeErrorData(edata);
+			failed = true;
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(cxt);
+		if (!failed)
+			return;
+		for (int p = 0; p < w->npartitions; p++)
+			w->parts[p].position = positions[p], w->parts[p].pending = w->parts[p].committed;
+		w->nevents = 0;
+		w->windows_version = -1;	/* the engine's memory went with the batch */
+		MemoryContextReset(w->batch_cxt);
+		w->isolated_batches = ISOLATED_BATCHES;
+	}
+	else
+		w->isolated_batches--;
+	for (int from = 0; from < n; from += STAGING_CHUNK_ROWS)
+		process_messages(w, from, Min(n, from + STAGING_CHUNK_ROWS), true);
 }
 
 /*
@@ -815,7 +894,10 @@ run(SourceWorker *w, int source_id)
 		if (n < max)
 			worker_wait(w, sw_engine_empty(w->engine) ? 1000 : WINDOW_TICK_MS);
 		else
+		{
 			CHECK_FOR_INTERRUPTS();
+			reload_config_if_asked();
+		}
 	}
 }
 
@@ -850,6 +932,7 @@ sw_source_worker_main(Datum main_arg)
 
 	/* timestamps without an offset are read as UTC, whatever the server's TimeZone */
 	SetConfigOption("TimeZone", "UTC", PGC_SUSET, PGC_S_OVERRIDE);
+	sw_watchdog_start();
 	pgstat_report_appname(psprintf("stream_windows source %d", source_id));
 
 	my_slot = sw_slot_acquire(source_id);

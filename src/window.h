@@ -41,14 +41,20 @@ extern SwDefinition *sw_definition_from_string(const char *str);
 /* All windows of one source, as the worker (or a backfill) runs them. */
 typedef struct SwEngine SwEngine;
 
+/* Who loads an engine, and so what happens to a window that may not run. */
+typedef enum SwLoadMode
+{
+	SW_LOAD_WORKER,				/* the source's worker: such a window is suspended */
+	SW_LOAD_BACKFILL,			/* sw.create_window: ERROR; it starts at offset 0 */
+	SW_LOAD_RESUME				/* sw.resume_window: ERROR */
+} SwLoadMode;
+
 /*
- * Load the windows of a source (inside a transaction); only_window, when
- * not 0, loads just that window (backfill).  Allocated in cxt.  A window
- * whose owner may not read staging any more is suspended (see
- * sw_engine_check_access); for only_window that is an ERROR.
+ * Load the running windows of a source (inside a transaction);
+ * only_window, when not 0, loads just that window.  Allocated in cxt.
  */
 extern SwEngine *sw_engine_load(int source_id, int only_window, Oid staging,
-								MemoryContext cxt);
+								SwLoadMode mode, MemoryContext cxt);
 /* Release what outlives the engine's memory context (its kept plans). */
 extern void sw_engine_free(SwEngine *e);
 extern bool sw_engine_empty(SwEngine *e);
@@ -79,6 +85,26 @@ extern void sw_engine_apply(SwEngine *e, const SwEvent *events, int nevents,
 
 /* Write what the batch changed (result rows, watermarks, counters). */
 extern void sw_engine_end_batch(SwEngine *e, TimestampTz now);
+
+/*
+ * The same events, applied with each window's errors kept to itself
+ * (window_isolation.c): an event that fails in a window's code is skipped
+ * by that window and recorded in sw.window_errors; a window whose batch
+ * cannot be written is suspended.  Ends the batch of every window (no
+ * sw_engine_end_batch after it).  For a batch that failed as a whole, run
+ * again from its start in a fresh transaction with a freshly loaded
+ * engine.
+ */
+extern void sw_engine_apply_isolated(SwEngine *e, const SwEvent *events, int nevents,
+									 TimestampTz now, SwLoadMode mode);
+
+/*
+ * A chunk applied and written (like sw_engine_apply + sw_engine_end_batch),
+ * falling back to sw_engine_apply_isolated when that fails: for backfill
+ * and resume, which write a chunk at a time.
+ */
+extern void sw_engine_apply_chunk(SwEngine *e, const SwEvent *events, int nevents,
+								  TimestampTz now, SwLoadMode mode);
 
 /*
  * Between batches (at least once a second): idle partitions and

@@ -54,6 +54,7 @@
 #include "utils/typcache.h"
 
 #include "catalog.h"
+#include "guc.h"
 #include "privilege.h"
 #include "staging.h"
 #include "window.h"
@@ -63,6 +64,7 @@
 PG_FUNCTION_INFO_V1(sw_create_window);
 PG_FUNCTION_INFO_V1(sw_drop_window);
 PG_FUNCTION_INFO_V1(sw_advance_watermark);
+PG_FUNCTION_INFO_V1(sw_resume_window);
 
 /* ------------------------------------------------------------------------
  * Arguments
@@ -220,8 +222,24 @@ read_args(FunctionCallInfo fcinfo, WindowArgs *a)
 			(void) sw_duration_usecs(a->size, "size");
 			if (a->kindval == SW_KIND_SLIDING)
 			{
+				int64		size,
+							slide,
+							per_event;
+
 				need(a->slide != NULL, "slide", a->kind, "slide => '5 minutes'");
-				(void) sw_duration_usecs(a->slide, "slide");
+				slide = sw_duration_usecs(a->slide, "slide");
+				size = sw_duration_usecs(a->size, "size");
+				per_event = size / slide + (size % slide != 0);
+				if (per_event > sw_max_windows_per_event)
+					ereport(ERROR,
+							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+							 errmsg("a sliding window may put an event in at most %d windows",
+									sw_max_windows_per_event),
+							 errdetail("With size %s and slide %s, each event falls in " INT64_FORMAT " windows.",
+									   DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(a->size))),
+									   DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(a->slide))),
+									   per_event),
+							 errhint("Use a longer slide, or ask a superuser to raise sw.max_windows_per_event.")));
 			}
 			else
 				forbid(a->slide != NULL, "slide", a->kind, "sliding");
@@ -487,6 +505,12 @@ analyze_definition(Oid staging, WindowArgs *a)
 
 	q = analyze_fragment(staging, "aggregates", a->aggregates, a->aggregates, NULL);
 	analyze_aggregates(def, q, a->aggregates);
+	if (list_length(def->aggs) > sw_max_aggregates)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a window may compute at most %d aggregate calls", sw_max_aggregates),
+				 errdetail("\"%s\" calls %d aggregates.", a->aggregates, list_length(def->aggs)),
+				 errhint("Split it into several windows, or ask a superuser to raise sw.max_aggregates.")));
 	check_column_names(list_concat_copy(def->group_names, def->agg_names));
 	return def;
 }
@@ -706,6 +730,7 @@ typedef struct BackfillCursor
 	SPITupleTable *rows;
 	uint64		next;			/* index of the head row in rows */
 	bool		done;
+	int64		nread;			/* rows taken so far */
 } BackfillCursor;
 
 static HeapTuple
@@ -738,23 +763,28 @@ row_kafka_time(BackfillCursor *c, HeapTuple tup)
 	return isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
 }
 
-typedef struct BackfillOffsets
+/* Per partition: the staged offsets [from, to) a window has to take up. */
+typedef struct CatchUpRange
 {
 	int			n;
 	int			partition[1024];
-	int64		next_offset[1024];
-} BackfillOffsets;
+	int64		from[1024];
+	int64		to[1024];
+	int64		staged_from[1024];
+} CatchUpRange;
 
 static void
-offset_row(void *arg, HeapTuple tup, TupleDesc desc)
+range_row(void *arg, HeapTuple tup, TupleDesc desc)
 {
-	BackfillOffsets *bo = arg;
+	CatchUpRange *r = arg;
 	bool		isnull;
 
-	if (bo->n >= (int) lengthof(bo->partition))
-		elog(ERROR, "too many partitions to backfill");
-	bo->partition[bo->n] = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
-	bo->next_offset[bo->n++] = DatumGetInt64(heap_getattr(tup, 2, desc, &isnull));
+	if (r->n >= (int) lengthof(r->partition))
+		elog(ERROR, "too many partitions to catch up");
+	r->partition[r->n] = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
+	r->from[r->n] = DatumGetInt64(heap_getattr(tup, 2, desc, &isnull));
+	r->to[r->n] = DatumGetInt64(heap_getattr(tup, 3, desc, &isnull));
+	r->staged_from[r->n++] = DatumGetInt64(heap_getattr(tup, 4, desc, &isnull));
 }
 
 /* Staged rows waiting for the windows, a chunk at a time. */
@@ -766,12 +796,13 @@ typedef struct BackfillChunk
 	SwEvent		events[STAGING_CHUNK_ROWS];
 	int			n;
 	TimestampTz now;
+	SwLoadMode	mode;
 } BackfillChunk;
 
 static void
 chunk_apply(BackfillChunk *c)
 {
-	sw_engine_apply(c->engine, c->events, c->n, c->now);
+	sw_engine_apply_chunk(c->engine, c->events, c->n, c->now, c->mode);
 	for (int i = 0; i < c->n; i++)
 		ExecClearTuple(c->slots[i]);
 	c->n = 0;
@@ -794,50 +825,97 @@ chunk_add(BackfillChunk *c, HeapTuple tup, TupleDesc desc)
 		chunk_apply(c);
 }
 
+static void
+int64_row(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, 1, desc, &isnull);
+
+	*(int64 *) arg = isnull ? 0 : DatumGetInt64(d);
+}
+
 /*
- * Apply what the source has staged (below its next_offset) to a new
- * window: each partition in offset order, as the worker would have, and
- * the partitions merged by Kafka timestamp, the best stand-in for the
- * order in which they arrived.  The staging table is read as the caller,
- * the window's owner.
+ * Every offset of [max(from, staged_from), to) of partition i must have
+ * been read from staging, or be a dead letter.  After a crash, until the
+ * worker has staged its rows again, staging lacks some: then a window
+ * taking them up would miss events, so nothing is done.
  */
 static void
-backfill(int window_id, SourceInfo src)
+check_complete(SourceInfo src, CatchUpRange *range, int i, int64 nread)
 {
-	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "stream_windows backfill",
+	int64		lo = Max(range->from[i], range->staged_from[i]);
+	int64		dead = 0;
+	Oid			types[4] = {INT4OID, INT4OID, INT8OID, INT8OID};
+	Datum		v[4];
+
+	if (range->to[i] <= lo)
+		return;
+	v[0] = Int32GetDatum(src.id);
+	v[1] = Int32GetDatum(range->partition[i]);
+	v[2] = Int64GetDatum(lo);
+	v[3] = Int64GetDatum(range->to[i]);
+	(void) catalog_run(InvalidOid,
+					   "SELECT pg_catalog.sum(LEAST(coalesce(d.kafka_offset_end, d.kafka_offset),"
+					   "                            $4 OPERATOR(pg_catalog.-) 1)"
+					   "       OPERATOR(pg_catalog.-) GREATEST(d.kafka_offset, $3) OPERATOR(pg_catalog.+) 1)"
+					   "       ::pg_catalog.int8"
+					   "  FROM sw.dead_letters d JOIN sw.source s"
+					   "    ON s.name OPERATOR(pg_catalog.=) d.source_name"
+					   " WHERE s.id OPERATOR(pg_catalog.=) $1"
+					   "   AND d.kafka_partition OPERATOR(pg_catalog.=) $2"
+					   "   AND d.kafka_offset OPERATOR(pg_catalog.<) $4"
+					   "   AND coalesce(d.kafka_offset_end, d.kafka_offset) OPERATOR(pg_catalog.>=) $3",
+					   4, types, v, NULL, SPI_OK_SELECT, int64_row, &dead);
+	if (nread + dead != range->to[i] - lo)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("staging table of the source lacks events of partition %d", range->partition[i]),
+				 errdetail("Offsets " INT64_FORMAT " to " INT64_FORMAT " should be staged, but " INT64_FORMAT " of them are neither staged nor dead letters.",
+						   lo, range->to[i] - 1, range->to[i] - lo - nread - dead),
+				 errhint("After a crash the source's worker stages them again: try again once sw.sources.state is 'running'.")));
+}
+
+/*
+ * Apply what the source has staged in [from, to) per partition to a window:
+ * each partition in offset order, as the worker would have, and the
+ * partitions merged by Kafka timestamp, the best stand-in for the order in
+ * which they arrived.  The staging table is read as the caller, the
+ * window's owner; a chunk at a time is applied and written, with errors
+ * of single events skipped and recorded.
+ */
+static void
+catch_up(int window_id, SourceInfo src, CatchUpRange *range, SwLoadMode mode)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "stream_windows catch-up",
 											  ALLOCSET_DEFAULT_SIZES);
 	Relation	rel = table_open(src.staging, AccessShareLock);
 	BackfillChunk *chunk = palloc0(sizeof(BackfillChunk));
 	char	   *staging = quote_qualified_identifier(get_namespace_name(get_rel_namespace(src.staging)),
 													 get_rel_name(src.staging));
-	Oid			types[1] = {INT4OID};
-	Datum		v[1] = {Int32GetDatum(src.id)};
-	BackfillOffsets *offsets = palloc0(sizeof(BackfillOffsets));
 	BackfillCursor *cursors;
 
-	chunk->engine = sw_engine_load(src.id, window_id, src.staging, cxt);
-	chunk->cxt = AllocSetContextCreate(cxt, "stream_windows backfill rows",
+	chunk->engine = sw_engine_load(src.id, window_id, src.staging, mode, cxt);
+	chunk->cxt = AllocSetContextCreate(cxt, "stream_windows catch-up rows",
 									   ALLOCSET_DEFAULT_SIZES);
 	chunk->now = GetCurrentTimestamp();
+	chunk->mode = mode;
 	for (int i = 0; i < STAGING_CHUNK_ROWS; i++)
 		chunk->slots[i] = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
-	(void) catalog_run(InvalidOid,
-					   "SELECT kafka_partition, next_offset FROM sw.source_offset"
-					   " WHERE source_id OPERATOR(pg_catalog.=) $1 ORDER BY kafka_partition",
-					   1, types, v, NULL, SPI_OK_SELECT, offset_row, offsets);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	cursors = palloc0(sizeof(BackfillCursor) * Max(offsets->n, 1));
-	for (int i = 0; i < offsets->n; i++)
+	cursors = palloc0(sizeof(BackfillCursor) * Max(range->n, 1));
+	for (int i = 0; i < range->n; i++)
 		cursors[i].portal =
 			SPI_cursor_open_with_args(NULL,
 									  psprintf("SELECT * FROM %s"
 											   " WHERE kafka_partition OPERATOR(pg_catalog.=) %d"
+											   "   AND kafka_offset OPERATOR(pg_catalog.>=) " INT64_FORMAT
 											   "   AND kafka_offset OPERATOR(pg_catalog.<) " INT64_FORMAT
 											   " ORDER BY kafka_offset",
-											   staging, offsets->partition[i],
-											   offsets->next_offset[i]),
+											   staging, range->partition[i],
+											   Max(range->from[i], range->staged_from[i]),
+											   range->to[i]),
 									  0, NULL, NULL, NULL, false, 0);
 	for (;;)
 	{
@@ -845,7 +923,7 @@ backfill(int window_id, SourceInfo src)
 		HeapTuple	tup = NULL;
 		TimestampTz best_time = 0;
 
-		for (int i = 0; i < offsets->n; i++)
+		for (int i = 0; i < range->n; i++)
 		{
 			HeapTuple	head = cursor_head(&cursors[i]);
 
@@ -860,11 +938,14 @@ backfill(int window_id, SourceInfo src)
 			break;
 		chunk_add(chunk, tup, best->rows->tupdesc);
 		best->next++;
+		best->nread++;
 		CHECK_FOR_INTERRUPTS();
 	}
 	if (chunk->n > 0)
 		chunk_apply(chunk);
-	for (int i = 0; i < offsets->n; i++)
+	for (int i = 0; i < range->n; i++)
+		check_complete(src, range, i, cursors[i].nread);
+	for (int i = 0; i < range->n; i++)
 		SPI_cursor_close(cursors[i].portal);
 	SPI_finish();
 	sw_engine_end_batch(chunk->engine, chunk->now);
@@ -873,6 +954,46 @@ backfill(int window_id, SourceInfo src)
 		ExecDropSingleTupleTableSlot(chunk->slots[i]);
 	table_close(rel, AccessShareLock);
 	MemoryContextDelete(cxt);
+}
+
+/* What retention removed from staging before a window could take it up. */
+static void
+record_lost_ranges(const char *window_name, CatchUpRange *range)
+{
+	int			n = 0;
+	int		   *partitions = palloc(sizeof(int) * Max(range->n, 1));
+	int64	   *offsets = palloc(sizeof(int64) * Max(range->n, 1));
+	int64	   *ends = palloc(sizeof(int64) * Max(range->n, 1));
+	char	  **errors = palloc(sizeof(char *) * Max(range->n, 1));
+
+	for (int i = 0; i < range->n; i++)
+	{
+		int64		end = Min(range->staged_from[i], range->to[i]) - 1;
+
+		if (range->from[i] > end)
+			continue;
+		partitions[n] = range->partition[i];
+		offsets[n] = range->from[i];
+		ends[n] = end;
+		errors[n++] = "removed from the staging table by retention while the window was suspended";
+	}
+	catalog_window_errors(window_name, n, partitions, offsets, ends, errors);
+}
+
+/* A new window: everything the source has staged below its next_offset. */
+static void
+backfill(int window_id, SourceInfo src)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		v[1] = {Int32GetDatum(src.id)};
+	CatchUpRange *range = palloc0(sizeof(CatchUpRange));
+
+	(void) catalog_run(InvalidOid,
+					   "SELECT kafka_partition, 0::pg_catalog.int8, next_offset, staged_from"
+					   "  FROM sw.source_offset"
+					   " WHERE source_id OPERATOR(pg_catalog.=) $1 ORDER BY kafka_partition",
+					   1, types, v, NULL, SPI_OK_SELECT, range_row, range);
+	catch_up(window_id, src, range, SW_LOAD_BACKFILL);
 }
 
 /* ------------------------------------------------------------------------
@@ -930,7 +1051,7 @@ sw_create_window(PG_FUNCTION_ARGS)
 		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "stream_windows check",
 												  ALLOCSET_DEFAULT_SIZES);
 
-		sw_engine_free(sw_engine_load(src.id, window_id, src.staging, cxt));
+		sw_engine_free(sw_engine_load(src.id, window_id, src.staging, SW_LOAD_BACKFILL, cxt));
 		MemoryContextDelete(cxt);
 	}
 	PG_RETURN_OID(result);
@@ -1052,5 +1173,84 @@ sw_advance_watermark(PG_FUNCTION_ARGS)
 	catalog_exec("UPDATE sw.window_state SET requested_watermark ="
 				 " GREATEST(requested_watermark, $2) WHERE window_id OPERATOR(pg_catalog.=) $1",
 				 2, types, v, SPI_OK_UPDATE);
+	PG_RETURN_VOID();
+}
+
+static void
+text_row(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	*(char **) arg = SPI_getvalue(tup, desc, 1);
+}
+
+/*
+ * sw.resume_window(name): a suspended window takes up the events it missed
+ * from the staging table (what retention removed meanwhile is recorded in
+ * sw.window_errors, one range per partition) and runs again.  Like a
+ * backfill, in the caller's transaction, ordered after any batch in
+ * flight.
+ */
+Datum
+sw_resume_window(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	WindowRef	ref;
+	SourceInfo	src;
+	char	   *state = NULL;
+	Oid			types[2] = {INT4OID, INT4OID};
+	Datum		v[2];
+	CatchUpRange *range = palloc0(sizeof(CatchUpRange));
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("name must not be null"),
+				 errdetail("sw.resume_window needs the window's name."),
+				 errhint("The suspended windows are those with state 'error' in sw.windows.")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("sw.resume_window cannot run in a REPEATABLE READ or SERIALIZABLE transaction"),
+				 errdetail("A window takes up exactly where its source stands, which a transaction snapshot taken earlier cannot see."),
+				 errhint("Resume windows in a READ COMMITTED transaction.")));
+	ref = lookup_window(name, "resume it");
+	src = lock_source(NULL, true, ref.source_id);
+	v[0] = Int32GetDatum(ref.id);
+	v[1] = Int32GetDatum(ref.source_id);
+	(void) catalog_run(InvalidOid,
+					   "SELECT state FROM sw.window_state WHERE window_id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+					   1, types, v, NULL, SPI_OK_SELECT, text_row, &state);
+	if (state == NULL || strcmp(state, "error") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("window \"%s\" is not suspended", ref.name),
+				 errdetail("Its state is \"%s\".", state ? state : "unknown"),
+				 errhint("Only windows whose state in sw.windows is 'error' are resumed.")));
+	catalog_exec("UPDATE sw.window_state SET state = 'running', last_error = NULL"
+				 " WHERE window_id OPERATOR(pg_catalog.=) $1",
+				 1, types, v, SPI_OK_UPDATE);
+
+	/* where it stopped, per partition, and where the source stands */
+	(void) catalog_run(InvalidOid,
+					   "SELECT o.kafka_partition, coalesce(p.resume_from, 0), o.next_offset, o.staged_from"
+					   "  FROM sw.source_offset o LEFT JOIN sw.window_partition p"
+					   "    ON p.window_id OPERATOR(pg_catalog.=) $1"
+					   "   AND p.kafka_partition OPERATOR(pg_catalog.=) o.kafka_partition"
+					   " WHERE o.source_id OPERATOR(pg_catalog.=) $2 ORDER BY 1",
+					   2, types, v, NULL, SPI_OK_SELECT, range_row, range);
+	record_lost_ranges(ref.name, range);
+	CommandCounterIncrement();
+	catch_up(ref.id, src, range, SW_LOAD_RESUME);
+	CommandCounterIncrement();
+	state = NULL;
+	(void) catalog_run(InvalidOid,
+					   "SELECT last_error FROM sw.window_state"
+					   " WHERE window_id OPERATOR(pg_catalog.=) $1 AND state OPERATOR(pg_catalog.=) 'error'",
+					   1, types, v, NULL, SPI_OK_SELECT, text_row, &state);
+	if (state != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("window \"%s\" could not be resumed", ref.name),
+				 errdetail("%s", state)));
 	PG_RETURN_VOID();
 }

@@ -64,11 +64,15 @@
 #include "window_agg.h"
 #include "window_internal.h"
 #include "window_time.h"
+#include "watchdog.h"
+#include "guc.h"
 
 struct SwEngine
 {
 	int			source_id;
 	int			version;
+	Oid			staging;
+	MemoryContext cxt;
 	int			nwindows;
 	SwWindow  **windows;
 };
@@ -190,6 +194,7 @@ row_init(SwWindow *w, OpenRow *row, TimestampTz start, TimestampTz end,
 	row->touched = false;
 	row->bfull = false;
 	row->dead = false;
+	w->nrows++;
 	MemoryContextSwitchTo(old);
 }
 
@@ -294,6 +299,7 @@ keyed_row_free(SwWindow *w, OpenRow *row)
 	free_stored(w, row);
 	free_key(w, row->key);
 	pfree(row);
+	w->nrows--;
 }
 
 static void
@@ -305,6 +311,7 @@ row_forget(SwWindow *w, OpenRow *row)
 	hashing = w;
 	hash_search(w->rows, &key, HASH_REMOVE, NULL);
 	free_key(w, key);
+	w->nrows--;
 }
 
 /* ------------------------------------------------------------------------
@@ -518,10 +525,9 @@ assign_windows(SwWindow *w, TimestampTz t, int partition, int64 offset)
 {
 	int64		k,
 				last_k;
-	bool		evaluated[FUNC_MAX_ARGS];
-	bool		skip[FUNC_MAX_ARGS];
+	bool	   *evaluated = w->arg_evaluated;
+	bool	   *skip = w->arg_skip;
 
-	Assert(w->naggs <= FUNC_MAX_ARGS);
 	memset(evaluated, false, sizeof(bool) * w->naggs);
 	for (int i = 0; i < w->ngroup; i++)
 		w->keybuf[i] = ExecEvalExpr(w->group[i], w->econtext, &w->keynulls[i]);
@@ -583,6 +589,8 @@ event_time_usable(SwWindow *w, TimestampTz t)
 	return t > lo && t < hi;
 }
 
+static bool event_time_usable(SwWindow *w, TimestampTz t);
+
 static void
 window_apply(SwWindow *w, TupleTableSlot *slot, int partition, int64 offset,
 			 TimestampTz now)
@@ -597,6 +605,9 @@ window_apply(SwWindow *w, TupleTableSlot *slot, int partition, int64 offset,
 	ps = &w->parts[partition];
 	if (offset < ps->start_offset)
 		return;
+	w->cur_partition = partition;	/* whose error it is, if one comes */
+	w->cur_offset = offset;
+	sw_watchdog_progress();
 	/* expressions and transition calls leave their garbage per event */
 	old = MemoryContextSwitchTo(ec->ecxt_per_tuple_memory);
 	ec->ecxt_scantuple = slot;
@@ -641,12 +652,64 @@ sw_engine_apply(SwEngine *e, const SwEvent *events, int nevents, TimestampTz now
 		/* user expressions run as the window's owner, with its search_path */
 		old = MemoryContextSwitchTo(w->batch_cxt);
 		sw_priv_begin_role(&ps, w->owner, w->search_path);
+		sw_watchdog_begin();
 		for (int k = 0; k < nevents; k++)
 			window_apply(w, events[k].slot, events[k].partition, events[k].offset, now);
+		sw_watchdog_end();
 		sw_priv_end(&ps);
 		MemoryContextSwitchTo(old);
+		sw_window_check_size(w);
 		CHECK_FOR_INTERRUPTS();
 	}
+}
+
+/* Apply one event to one window (careful mode), as its owner. */
+void
+sw_window_apply_event(SwWindow *w, const SwEvent *ev, TimestampTz now)
+{
+	MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
+
+	window_apply(w, ev->slot, ev->partition, ev->offset, now);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Evaluate what a window computes from an event without changing any
+ * state: event time, filter, group keys, aggregate arguments.  An error
+ * here is the event's, and skips it for this window alone.
+ */
+void
+sw_window_check_event(SwWindow *w, const SwEvent *ev)
+{
+	ExprContext *ec = w->econtext;
+	MemoryContext old = MemoryContextSwitchTo(ec->ecxt_per_tuple_memory);
+	bool		isnull;
+	TimestampTz t;
+
+	w->cur_partition = ev->partition;
+	w->cur_offset = ev->offset;
+	sw_watchdog_progress();
+	ec->ecxt_scantuple = ev->slot;
+	t = DatumGetTimestampTz(ExecEvalExpr(w->event_time, ec, &isnull));
+	if (!isnull && !TIMESTAMP_NOT_FINITE(t) && event_time_usable(w, t) &&
+		(w->filter == NULL || (DatumGetBool(ExecEvalExpr(w->filter, ec, &isnull)) && !isnull)))
+	{
+		for (int i = 0; i < w->ngroup; i++)
+			(void) ExecEvalExpr(w->group[i], ec, &isnull);
+		for (int i = 0; i < w->naggs; i++)
+			(void) sw_agg_eval_args(&w->aggs[i], ec);
+	}
+	MemoryContextSwitchTo(old);
+	ResetExprContext(ec);
+}
+
+/* Suspend a window that holds more rows in memory than sw.max_open_rows. */
+void
+sw_window_check_size(SwWindow *w)
+{
+	if (!w->suspended && w->nrows > sw_max_open_rows)
+		sw_window_suspend(w, psprintf("window \"%s\" holds %lld rows that are not closed yet, more than sw.max_open_rows (%d)",
+									  w->name, (long long) w->nrows, sw_max_open_rows));
 }
 
 /* ------------------------------------------------------------------------
@@ -1144,8 +1207,8 @@ persist_state(SwWindow *w, TimestampTz now)
 	w->state_dirty = false;
 }
 
-static void
-window_end_batch(SwWindow *w, TimestampTz now)
+void
+sw_window_end_batch(SwWindow *w, TimestampTz now)
 {
 	SwPrivState ps;
 	MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
@@ -1155,6 +1218,7 @@ window_end_batch(SwWindow *w, TimestampTz now)
 		elog(ERROR, "SPI_connect failed");
 	/* combine, final and serial functions and the writes: the owner's */
 	sw_priv_begin_role(&ps, w->owner, w->search_path);
+	sw_watchdog_begin();
 	foreach(lc, w->deleted)
 	{
 		Datum		v[1] = {ItemPointerGetDatum((ItemPointer) lfirst(lc))};
@@ -1187,6 +1251,7 @@ window_end_batch(SwWindow *w, TimestampTz now)
 	}
 	w->touched = NULL;
 	sweep_rows(w);
+	sw_watchdog_end();
 	sw_priv_end(&ps);
 	SPI_finish();
 
@@ -1200,7 +1265,7 @@ sw_engine_end_batch(SwEngine *e, TimestampTz now)
 {
 	for (int i = 0; i < e->nwindows; i++)
 		if (!e->windows[i]->suspended)
-			window_end_batch(e->windows[i], now);
+			sw_window_end_batch(e->windows[i], now);
 }
 
 /* ------------------------------------------------------------------------
@@ -1274,7 +1339,7 @@ sw_engine_tick(SwEngine *e, TimestampTz now)
 			}
 		}
 		if (!w->suspended && (!w->swept || w->state_dirty))
-			window_end_batch(w, now);
+			sw_window_end_batch(w, now);
 	}
 }
 
@@ -1564,21 +1629,21 @@ window_access_problem(SwWindow *w)
 	return NULL;
 }
 
-/* Take a window out of the engine, recording why, in this transaction. */
-static void
-suspend_window(SwWindow *w, const char *why)
+/*
+ * Take a window out of the engine, recording why, in this transaction.
+ * It has applied every event below the source's stored next_offset (a
+ * batch's events are written only when the batch ends, and a suspended
+ * window's never are): that is where sw.resume_window takes it up.
+ */
+void
+sw_window_suspend(SwWindow *w, const char *why)
 {
-	Oid			types[2] = {INT4OID, TEXTOID};
-	Datum		v[2] = {Int32GetDatum(w->id), CStringGetTextDatum(why)};
-
 	ereport(WARNING,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("window \"%s\" is suspended", w->name),
-			 errdetail("%s.", why),
-			 errhint("Drop the window with sw.drop_window and create it again once its owner may read the source.")));
-	catalog_exec("UPDATE sw.window_state SET state = 'error', last_error = $2"
-				 " WHERE window_id OPERATOR(pg_catalog.=) $1",
-				 2, types, v, SPI_OK_UPDATE);
+			 errdetail("%s", why),
+			 errhint("Fix the cause, then resume it with sw.resume_window('%s').", w->name)));
+	catalog_suspend_window(w->id, why);
 	w->suspended = true;
 }
 
@@ -1595,7 +1660,7 @@ sw_engine_check_access(SwEngine *e)
 		if (sw_relation_owner(w->result) != w->owner)
 			return true;		/* owner changed, or table dropped: reload */
 		if ((why = window_access_problem(w)) != NULL)
-			suspend_window(w, why);
+			sw_window_suspend(w, why);
 	}
 	return false;
 }
@@ -1696,6 +1761,8 @@ build_window(HeapTuple tup, TupleDesc desc, Oid staging, MemoryContext cxt)
 	}
 	w->naggs = list_length(def->aggs);
 	w->aggs = palloc0(sizeof(SwAggregate) * w->naggs);
+	w->arg_evaluated = palloc0(sizeof(bool) * Max(w->naggs, 1));
+	w->arg_skip = palloc0(sizeof(bool) * Max(w->naggs, 1));
 	w->actx = sw_agg_context_create(w->batch_cxt);
 	i = 0;
 	foreach(lc, def->aggs)
@@ -1761,8 +1828,9 @@ window_row(void *arg, HeapTuple tup, TupleDesc desc)
 	wr->rows = lappend(wr->rows, heap_copytuple(tup));
 }
 
-SwEngine *
-sw_engine_load(int source_id, int only_window, Oid staging, MemoryContext cxt)
+/* The catalog rows of a source's running windows (or of one of them). */
+static WindowRows
+window_rows(int source_id, int only_window)
 {
 	static CatalogPlan plan = {
 		"SELECT w.id, w.name, w.result, w.owner, w.kind,"
@@ -1785,39 +1853,121 @@ sw_engine_load(int source_id, int only_window, Oid staging, MemoryContext cxt)
 		" ORDER BY w.id",
 		2, {INT4OID, INT4OID}
 	};
-	SwEngine   *e = MemoryContextAllocZero(cxt, sizeof(SwEngine));
 	Datum		v[2] = {Int32GetDatum(source_id), Int32GetDatum(only_window)};
-	MemoryContext old = MemoryContextSwitchTo(cxt);
 	WindowRows	wr = {NIL, NULL};
+
+	(void) catalog_run_plan(&plan, v, NULL, SPI_OK_SELECT, window_row, &wr);
+	return wr;
+}
+
+/* Build a window and check that it may run; NULL when it may not. */
+static SwWindow *
+load_window(SwEngine *e, HeapTuple tup, TupleDesc desc, SwLoadMode mode)
+{
+	SwWindow   *w = build_window(tup, desc, e->staging, e->cxt);
+	char	   *why;
+
+	if (w == NULL)
+		return NULL;
+	/* a backfill applies what was staged before the window existed */
+	if (mode == SW_LOAD_BACKFILL)
+		for (int p = 0; p < w->nparts; p++)
+			w->parts[p].start_offset = 0;
+	if ((why = window_access_problem(w)) != NULL)
+	{
+		if (mode != SW_LOAD_WORKER)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("window \"%s\" cannot read its source", w->name),
+					 errdetail("%s.", why)));
+		sw_window_suspend(w, why);
+	}
+	return w;
+}
+
+SwEngine *
+sw_engine_load(int source_id, int only_window, Oid staging, SwLoadMode mode,
+			   MemoryContext cxt)
+{
+	SwEngine   *e = MemoryContextAllocZero(cxt, sizeof(SwEngine));
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	WindowRows	wr;
 	ListCell   *lc;
 
 	e->source_id = source_id;
-	(void) catalog_run_plan(&plan, v, NULL, SPI_OK_SELECT, window_row, &wr);
+	e->staging = staging;
+	e->cxt = cxt;
+	wr = window_rows(source_id, only_window);
 	e->windows = MemoryContextAllocZero(cxt, sizeof(SwWindow *) * Max(list_length(wr.rows), 1));
 	foreach(lc, wr.rows)
 	{
-		SwWindow   *w = build_window((HeapTuple) lfirst(lc), wr.desc, staging, cxt);
-		char	   *why;
+		SwWindow   *w = load_window(e, (HeapTuple) lfirst(lc), wr.desc, mode);
 
-		if (w == NULL)
-			continue;
-		/* a backfill applies what was staged before the window existed */
-		if (only_window != 0)
-			for (int p = 0; p < w->nparts; p++)
-				w->parts[p].start_offset = 0;
-		e->windows[e->nwindows++] = w;
-		if ((why = window_access_problem(w)) != NULL)
-		{
-			if (only_window != 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("window \"%s\" cannot read its source", w->name),
-						 errdetail("%s.", why)));
-			suspend_window(w, why);
-		}
+		if (w != NULL)
+			e->windows[e->nwindows++] = w;
 	}
 	MemoryContextSwitchTo(old);
 	return e;
+}
+
+/* Kept plans live outside our memory contexts. */
+static void
+free_window(SwWindow *w)
+{
+	if (w->plan_insert)
+		SPI_freeplan(w->plan_insert);
+	if (w->plan_update)
+		SPI_freeplan(w->plan_update);
+	if (w->plan_mark)
+		SPI_freeplan(w->plan_mark);
+	if (w->plan_delete)
+		SPI_freeplan(w->plan_delete);
+	if (w->inserts)
+		SPI_freeplan(w->inserts->plan);
+	if (w->updates)
+		SPI_freeplan(w->updates->plan);
+	if (w->marks)
+		SPI_freeplan(w->marks->plan);
+}
+
+/*
+ * Window i again as the catalog and its result table have it: what it had
+ * written, without what the current batch did to it in memory.  The window
+ * may come back suspended (or not at all: dropped meanwhile).
+ */
+SwWindow *
+sw_engine_reload_window(SwEngine *e, int i, SwLoadMode mode)
+{
+	SwWindow   *w = e->windows[i];
+	MemoryContext old = MemoryContextSwitchTo(e->cxt);
+	WindowRows	wr = window_rows(e->source_id, w->id);
+	SwWindow   *fresh;
+
+	free_window(w);
+	MemoryContextDelete(w->cxt);
+	MemoryContextDelete(w->batch_cxt);
+	fresh = wr.rows == NIL ? NULL : load_window(e, linitial(wr.rows), wr.desc, mode);
+	MemoryContextSwitchTo(old);
+	if (fresh == NULL)
+	{
+		/* gone: keep a placeholder that does nothing */
+		fresh = MemoryContextAllocZero(e->cxt, sizeof(SwWindow));
+		fresh->suspended = true;
+	}
+	e->windows[i] = fresh;
+	return fresh;
+}
+
+int
+sw_engine_nwindows(SwEngine *e)
+{
+	return e == NULL ? 0 : e->nwindows;
+}
+
+SwWindow *
+sw_engine_window(SwEngine *e, int i)
+{
+	return e->windows[i];
 }
 
 void
@@ -1826,25 +1976,7 @@ sw_engine_free(SwEngine *e)
 	if (e == NULL)
 		return;
 	for (int i = 0; i < e->nwindows; i++)
-	{
-		SwWindow   *w = e->windows[i];
-
-		/* kept plans live outside our memory contexts */
-		if (w->plan_insert)
-			SPI_freeplan(w->plan_insert);
-		if (w->plan_update)
-			SPI_freeplan(w->plan_update);
-		if (w->plan_mark)
-			SPI_freeplan(w->plan_mark);
-		if (w->plan_delete)
-			SPI_freeplan(w->plan_delete);
-		if (w->inserts)
-			SPI_freeplan(w->inserts->plan);
-		if (w->updates)
-			SPI_freeplan(w->updates->plan);
-		if (w->marks)
-			SPI_freeplan(w->marks->plan);
-	}
+		free_window(e->windows[i]);
 }
 
 bool

@@ -82,6 +82,9 @@ typedef struct SwWindow
 	char	   *search_path;	/* the owner's, when the window was created */
 	Oid			staging;		/* the source's staging table */
 	bool		suspended;		/* out of the engine until reloaded */
+	int64		nrows;			/* rows in memory (not closed) */
+	int32		cur_partition;	/* the event being applied, for its errors */
+	int64		cur_offset;
 	SwWindowKind kind;
 	int64		size;
 	int64		slide;
@@ -101,6 +104,8 @@ typedef struct SwWindow
 	Oid		   *gcoll;
 	int			naggs;
 	SwAggregate *aggs;
+	bool	   *arg_evaluated;	/* per aggregate, for the current event */
+	bool	   *arg_skip;
 	SwAggContext *actx;
 	int			nout;			/* result columns computed from the aggregates */
 	ExprState **outputs;
@@ -188,6 +193,16 @@ extern void sw_row_advance(SwWindow *w, OpenRow *row, bool *evaluated, bool *ski
 extern void sw_row_absorb(SwWindow *w, OpenRow *into, OpenRow *row);
 extern void sw_row_late(SwWindow *w, int partition, int64 offset, TimestampTz t);
 extern void sw_row_write(SwWindow *w, OpenRow *row);
+
+/* window_engine.c, for window_isolation.c */
+extern int	sw_engine_nwindows(SwEngine *e);
+extern SwWindow *sw_engine_window(SwEngine *e, int i);
+extern SwWindow *sw_engine_reload_window(SwEngine *e, int i, SwLoadMode mode);
+extern void sw_window_check_event(SwWindow *w, const SwEvent *ev);
+extern void sw_window_apply_event(SwWindow *w, const SwEvent *ev, TimestampTz now);
+extern void sw_window_end_batch(SwWindow *w, TimestampTz now);
+extern void sw_window_check_size(SwWindow *w);
+extern void sw_window_suspend(SwWindow *w, const char *why);
 
 /* window_session.c */
 extern void sw_session_assign(SwWindow *w, TimestampTz t, int partition, int64 offset,

@@ -47,8 +47,11 @@ sub poll
 	my $got = '';
 	while (time < $deadline)
 	{
-		my ($rc, $out) = $node->psql('postgres', $sql);
-		$got = $out;
+		# psql may go away before reading its input while the cluster
+		# restarts after a crash (SIGPIPE in IPC::Run): just try again
+		my ($rc, $out) = (1, '');
+		eval { ($rc, $out) = $node->psql('postgres', $sql); 1 } or $rc = 1;
+		$got = $out // '';
 		if ($rc == 0 && $out eq $expected)
 		{
 			pass($what);
