@@ -96,6 +96,7 @@ sw_watchdog_begin(void)
 {
 	seen_counter = sw_watchdog_counter;
 	stale_ms = 0;
+	fired = false;				/* a cancel of an earlier turn is history */
 	watching = true;
 }
 
