@@ -21,6 +21,7 @@ OBJS = \
 	src/catalog.o \
 	src/source_admin.o \
 	src/source_worker.o \
+	src/source_lock.o \
 	src/launcher.o \
 	src/window_agg.o \
 	src/window_engine.o \

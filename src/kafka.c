@@ -39,25 +39,59 @@ struct SwKafka
 /* the SwKafka whose callbacks are being served (one per worker process) */
 static SwKafka *serving = NULL;
 
+/*
+ * librdkafka's callbacks run inside librdkafka's own frames (rd_kafka_poll,
+ * rd_kafka_new): an ERROR thrown there would unwind through them.  So they
+ * only copy into fixed buffers, and what they kept is reported (scrubbed
+ * of secrets, as LOG lines) once librdkafka has returned: log_flush.
+ */
+#define LOG_LINES	32
+#define LOG_LINE_LEN 512
+
+static struct
+{
+	int			level;
+	char		text[LOG_LINE_LEN];
+}			log_lines[LOG_LINES];
+static int	log_count = 0;
+static int	log_dropped = 0;
+
 static void
 kafka_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	if (serving == NULL)
 		return;
-	/* served on the worker's own thread (rd_kafka_poll): palloc is fine */
-	strlcpy(serving->last_error,
-			kafka_scrub_secrets(psprintf("%s: %s", rd_kafka_err2str(err), reason),
-								serving->opts),
-			sizeof(serving->last_error));
+	snprintf(serving->last_error, sizeof(serving->last_error), "%s: %s",
+			 rd_kafka_err2str(err), reason);
 	serving->has_error = true;
 }
 
 static void
 kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
-	/* syslog levels: 0..3 are errors, 4 warnings, the rest chatter */
-	elog(level <= 4 ? LOG : DEBUG1, "librdkafka %s: %s", fac,
-		 serving ? kafka_scrub_secrets(buf, serving->opts) : buf);
+	if (log_count == LOG_LINES)
+	{
+		log_dropped++;
+		return;
+	}
+	log_lines[log_count].level = level;
+	snprintf(log_lines[log_count++].text, LOG_LINE_LEN, "%s: %s", fac, buf);
+}
+
+/* What the callbacks kept, reported now that librdkafka has returned. */
+static void
+log_flush(const SwKafkaOptions *opts)
+{
+	int			n = log_count;
+	int			dropped = log_dropped;
+
+	log_count = log_dropped = 0;
+	for (int i = 0; i < n; i++)
+		/* syslog levels: 0..3 are errors, 4 warnings, the rest chatter */
+		elog(log_lines[i].level <= 4 ? LOG : DEBUG1, "librdkafka %s",
+			 kafka_scrub_secrets(log_lines[i].text, opts));
+	if (dropped > 0)
+		elog(LOG, "librdkafka: %d more log lines not shown", dropped);
 }
 
 static void
@@ -132,6 +166,7 @@ void
 kafka_check_options(const char *brokers, const SwKafkaOptions *opts)
 {
 	rd_kafka_conf_destroy(build_conf(brokers, opts, "stream_windows"));
+	log_flush(opts);
 }
 
 SwKafka *
@@ -143,6 +178,7 @@ kafka_open(const char *brokers, const char *topic, const SwKafkaOptions *opts,
 	char		errstr[512];
 
 	k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+	log_flush(opts);
 	if (k->rk == NULL)
 	{
 		rd_kafka_conf_destroy(conf);
@@ -310,5 +346,10 @@ kafka_poll_events(SwKafka *k)
 	serving = k;
 	k->has_error = false;
 	rd_kafka_poll(k->rk, 0);
-	return k->has_error ? k->last_error : NULL;
+	log_flush(k->opts);
+	if (!k->has_error)
+		return NULL;
+	strlcpy(k->last_error, kafka_scrub_secrets(k->last_error, k->opts),
+			sizeof(k->last_error));
+	return k->last_error;
 }

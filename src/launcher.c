@@ -15,6 +15,8 @@
  */
 #include "postgres.h"
 
+#include <signal.h>
+
 #include "access/xact.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -68,7 +70,7 @@ sw_launcher_register(void)
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 5;
+	worker.bgw_restart_time = 1;	/* terminated, it comes back by itself */
 	strlcpy(worker.bgw_library_name, "stream_windows", BGW_MAXLEN);
 	strlcpy(worker.bgw_function_name, "sw_launcher_main", BGW_MAXLEN);
 	strlcpy(worker.bgw_name, "stream_windows launcher", BGW_MAXLEN);
@@ -187,6 +189,18 @@ worker_running(LaunchedWorker *lw)
 		GetBackgroundWorkerPid(lw->handle, &pid) != BGWH_STOPPED;
 }
 
+/*
+ * A worker this launcher did not start (an earlier launcher did, before it
+ * was terminated) that still runs: it is left alone, not started twice.
+ */
+static bool
+adopted_worker_running(int source_id)
+{
+	pid_t		pid = sw_slot_pid(source_id);
+
+	return pid != 0 && kill(pid, 0) == 0;
+}
+
 static void
 reconcile(List *sources)
 {
@@ -220,6 +234,8 @@ reconcile(List *sources)
 		{
 			if (worker_running(lw))
 				TerminateBackgroundWorker(lw->handle);
+			else if (adopted_worker_running(s->id))
+				(void) kill(sw_slot_pid(s->id), SIGTERM);
 			else if (lw->handle)
 			{
 				/* resuming starts at once, whatever came before */
@@ -230,7 +246,7 @@ reconcile(List *sources)
 			}
 			continue;
 		}
-		if (worker_running(lw))
+		if (worker_running(lw) || adopted_worker_running(s->id))
 			continue;
 		schedule_restart(lw);
 		if (running < sw_max_workers && GetCurrentTimestamp() >= lw->next_start)
@@ -262,7 +278,8 @@ sw_launcher_main(Datum main_arg)
 	MemoryContext loop_cxt;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+	/* exit code 1 on SIGTERM: the postmaster starts the launcher again */
+	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
 	SpinLockAcquire(&sw_shared->mutex);

@@ -109,6 +109,7 @@ sw_slot_acquire(int source_id)
 	{
 		SpinLockAcquire(&free_slot->mutex);
 		free_slot->source_id = source_id;
+		free_slot->dropped = false;
 		free_slot->owner = InvalidOid;
 		free_slot->staging = InvalidOid;
 		free_slot->pid = 0;
@@ -133,8 +134,35 @@ sw_slot_release(int source_id)
 		return;
 	SpinLockAcquire(&sw_shared->mutex);
 	for (int i = 0; i < sw_shared->nslots; i++)
-		if (sw_shared->slots[i].source_id == source_id)
-			sw_shared->slots[i].source_id = 0;
+	{
+		SwWorkerSlot *slot = &sw_shared->slots[i];
+
+		if (slot->source_id != source_id)
+			continue;
+		/* a worker still running frees the slot itself, as it exits */
+		SpinLockAcquire(&slot->mutex);
+		if (slot->pid == 0)
+			slot->source_id = 0;
+		else
+			slot->dropped = true;
+		SpinLockRelease(&slot->mutex);
+	}
+	SpinLockRelease(&sw_shared->mutex);
+}
+
+void
+sw_slot_exit(SwWorkerSlot *slot, int source_id, bool clean)
+{
+	SpinLockAcquire(&sw_shared->mutex);
+	SpinLockAcquire(&slot->mutex);
+	if (slot->source_id == source_id && slot->pid == MyProcPid)
+	{
+		slot->pid = 0;
+		slot->clean_exit = clean;
+		if (slot->dropped)
+			slot->source_id = 0;
+	}
+	SpinLockRelease(&slot->mutex);
 	SpinLockRelease(&sw_shared->mutex);
 }
 

@@ -36,6 +36,7 @@ typedef struct SwWorkerSlot
 	pid_t		pid;			/* 0: no worker running */
 	SwWorkerState state;
 	bool		clean_exit;		/* the last worker stopped on request */
+	bool		dropped;		/* the source is gone: free once its worker is */
 	int64		messages;
 	int64		bytes;
 	TimestampTz last_message_at;	/* 0: none yet */
@@ -58,8 +59,10 @@ extern void sw_shmem_init(void);
 
 /* claim (or find again) the slot of a source; NULL when all are taken */
 extern SwWorkerSlot *sw_slot_acquire(int source_id);
-/* forget a dropped source's slot */
+/* forget a dropped source's slot (once its worker, if any, has exited) */
 extern void sw_slot_release(int source_id);
+/* the worker of source_id exits: its pid goes, and a dropped source's slot */
+extern void sw_slot_exit(SwWorkerSlot *slot, int source_id, bool clean);
 /* pid of the worker of a source, 0 if none */
 extern pid_t sw_slot_pid(int source_id);
 extern void sw_slot_set_state(SwWorkerSlot *slot, SwWorkerState state,

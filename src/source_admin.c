@@ -41,6 +41,7 @@
 
 #include "catalog.h"
 #include "privilege.h"
+#include "source_lock.h"
 #include "kafka_options.h"
 #include "formats.h"
 #include "guc.h"
@@ -61,56 +62,103 @@ PG_FUNCTION_INFO_V1(sw_drop_source);
  * ------------------------------------------------------------------------
  */
 
+/*
+ * What a transaction asked for, carried out at its commit only: a stop or
+ * a drop rolled back with a savepoint does nothing, and a transaction that
+ * asked for any of it cannot be prepared (its commit would happen in
+ * another session, which would not do it).
+ */
+typedef struct AtCommit
+{
+	int			source_id;
+	bool		stop;			/* terminate its worker */
+	bool		forget;			/* dropped: its status slot goes */
+	SubTransactionId subid;		/* who asked; rolled back with it */
+} AtCommit;
+
 static bool xact_callback_registered = false;
-static bool wake_at_commit = false;
-static List *stop_at_commit = NIL;	/* source ids, in TopMemoryContext */
-static List *forget_at_commit = NIL;	/* source ids of dropped sources */
+static List *at_commit_list = NIL;	/* AtCommit, in TopMemoryContext */
 
 static void
 admin_xact_callback(XactEvent event, void *arg)
 {
 	ListCell   *lc;
 
+	if (event == XACT_EVENT_PRE_PREPARE && at_commit_list != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot PREPARE a transaction that created or administered a stream_windows source"),
+				 errdetail("Workers are started and stopped when such a transaction commits, which a prepared transaction does in another session."),
+				 errhint("Commit it directly.")));
 	if (event == XACT_EVENT_COMMIT)
 	{
-		foreach(lc, stop_at_commit)
+		foreach(lc, at_commit_list)
 		{
-			pid_t		pid = sw_slot_pid(lfirst_int(lc));
+			AtCommit   *ac = lfirst(lc);
 
-			if (pid != 0)
-				kill(pid, SIGTERM);
+			if (ac->stop)
+			{
+				pid_t		pid = sw_slot_pid(ac->source_id);
+
+				if (pid != 0)
+					kill(pid, SIGTERM);
+			}
+			if (ac->forget)
+				sw_slot_release(ac->source_id);
 		}
-		foreach(lc, forget_at_commit)
-			sw_slot_release(lfirst_int(lc));
-		if (wake_at_commit)
+		if (at_commit_list != NIL)
 			sw_wake_launcher();
 	}
-	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT)
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PREPARE)
 	{
-		list_free(stop_at_commit);
-		list_free(forget_at_commit);
-		stop_at_commit = forget_at_commit = NIL;
-		wake_at_commit = false;
+		list_free_deep(at_commit_list);
+		at_commit_list = NIL;
+	}
+}
+
+static void
+admin_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	ListCell   *lc;
+
+	foreach(lc, at_commit_list)
+	{
+		AtCommit   *ac = lfirst(lc);
+
+		if (ac->subid != mySubid)
+			continue;
+		if (event == SUBXACT_EVENT_COMMIT_SUB)
+			ac->subid = parentSubid;
+		else if (event == SUBXACT_EVENT_ABORT_SUB)
+		{
+			at_commit_list = foreach_delete_current(at_commit_list, lc);
+			pfree(ac);
+		}
 	}
 }
 
 static void
 at_commit(int source_id, bool stop, bool forget)
 {
+	AtCommit   *ac;
 	MemoryContext old;
 
 	if (!xact_callback_registered)
 	{
 		RegisterXactCallback(admin_xact_callback, NULL);
+		RegisterSubXactCallback(admin_subxact_callback, NULL);
 		xact_callback_registered = true;
 	}
 	old = MemoryContextSwitchTo(TopMemoryContext);
-	if (stop)
-		stop_at_commit = lappend_int(stop_at_commit, source_id);
-	if (forget)
-		forget_at_commit = lappend_int(forget_at_commit, source_id);
+	ac = palloc(sizeof(AtCommit));
+	ac->source_id = source_id;
+	ac->stop = stop;
+	ac->forget = forget;
+	ac->subid = GetCurrentSubTransactionId();
+	at_commit_list = lappend(at_commit_list, ac);
 	MemoryContextSwitchTo(old);
-	wake_at_commit = true;
 }
 
 /* ------------------------------------------------------------------------
@@ -837,6 +885,7 @@ sw_drop_source(PG_FUNCTION_ARGS)
 	 * Lock the staging table first: a batch in flight finishes, and the
 	 * worker cannot start another before this commits.
 	 */
+	sw_source_lock_windows(ref.id, ExclusiveLock);
 	LockRelationOid(ref.staging, AccessExclusiveLock);
 	drop_windows_of(ref, cascade);
 	values[0] = Int32GetDatum(ref.id);

@@ -58,6 +58,7 @@
 #include "privilege.h"
 #include "shmem.h"
 #include "source_worker.h"
+#include "source_lock.h"
 #include "staging.h"
 #include "watchdog.h"
 #include "window.h"
@@ -905,16 +906,7 @@ static void
 release_slot(int code, Datum arg)
 {
 	if (my_slot)
-	{
-		/* a dropped source's slot may belong to another source by now */
-		SpinLockAcquire(&my_slot->mutex);
-		if (my_slot->source_id == DatumGetInt32(arg) && my_slot->pid == MyProcPid)
-		{
-			my_slot->pid = 0;
-			my_slot->clean_exit = (code == 0);
-		}
-		SpinLockRelease(&my_slot->mutex);
-	}
+		sw_slot_exit(my_slot, DatumGetInt32(arg), code == 0);
 }
 
 void
@@ -923,10 +915,12 @@ sw_source_worker_main(Datum main_arg)
 	int			source_id = DatumGetInt32(main_arg);
 	SwWorkerArgs args;
 	SourceWorker *w;
+	bool		locked;
 
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+	/* stop at once, mid-batch too: the batch's transaction is rolled back */
+	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(args.database, args.owner, 0);
 
@@ -935,6 +929,16 @@ sw_source_worker_main(Datum main_arg)
 	sw_watchdog_start();
 	pgstat_report_appname(psprintf("stream_windows source %d", source_id));
 
+	/* exactly one worker per source, whatever happens to the launcher */
+	StartTransactionCommand();
+	locked = sw_source_lock_worker(source_id);
+	CommitTransactionCommand();
+	if (!locked)
+	{
+		ereport(LOG,
+				(errmsg("stream_windows source %d already has a worker; this one exits", source_id)));
+		proc_exit(1);
+	}
 	my_slot = sw_slot_acquire(source_id);
 	if (my_slot == NULL)
 		ereport(ERROR,

@@ -12,9 +12,10 @@
  * expressions are stored (nodeToString), so the worker runs exactly what
  * was checked, with OIDs already resolved.
  *
- * Creating or dropping a window bumps sw.source.windows_version under a
- * row lock that a source worker's batch also takes (FOR SHARE): a batch in
- * flight finishes first, and the next batch sees the new set of windows.
+ * Creating, dropping or resuming a window bumps sw.source.windows_version
+ * under a lock of the source's window set that every batch of the source's
+ * worker takes too (source_lock.c): a batch in flight finishes first, and
+ * the next batch sees the new set of windows.
  * With backfill, the rows already staged are applied in the same
  * transaction, so the window starts exactly where the source stands.
  *
@@ -56,6 +57,7 @@
 #include "catalog.h"
 #include "guc.h"
 #include "privilege.h"
+#include "source_lock.h"
 #include "staging.h"
 #include "window.h"
 #include "window_agg.h"
@@ -651,6 +653,9 @@ lock_source(const char *name, bool by_id, int id)
 					   "        (SELECT FROM sw.source WHERE name OPERATOR(pg_catalog.=) $1))"
 					   " RETURNING id, staging",
 					   3, types, v, NULL, SPI_OK_UPDATE_RETURNING, source_info_row, &src);
+	/* a batch in flight ends first; the next one sees this change */
+	if (src.id != 0)
+		sw_source_lock_windows(src.id, ExclusiveLock);
 	if (src.id == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),

@@ -59,6 +59,7 @@
 
 #include "catalog.h"
 #include "privilege.h"
+#include "source_lock.h"
 #include "compat.h"
 #include "window.h"
 #include "window_agg.h"
@@ -2004,12 +2005,14 @@ sw_windows_version_lock(int source_id)
 {
 	/* once per batch: parsed and planned once per worker */
 	static CatalogPlan plan = {
-		"SELECT windows_version FROM sw.source WHERE id OPERATOR(pg_catalog.=) $1 FOR SHARE",
+		"SELECT windows_version FROM sw.source WHERE id OPERATOR(pg_catalog.=) $1",
 		1, {INT4OID}
 	};
 	Datum		v[1] = {Int32GetDatum(source_id)};
 	int			version = -1;
 
+	/* after a create/drop/resume of a window in flight; before the next */
+	sw_source_lock_windows(source_id, ShareLock);
 	(void) catalog_run_plan(&plan, v, NULL, SPI_OK_SELECT, version_row, &version);
 	return version;
 }
