@@ -52,13 +52,21 @@ typedef struct SkippedEvents
 	char	  **error;
 } SkippedEvents;
 
-/* The message an error leaves in sw.window_errors. */
+/*
+ * The message an error leaves in sw.window_errors.  A cancel that is not
+ * the watchdog's (pg_cancel_backend of the worker) is nobody's event: it
+ * goes on up, as the batch's error.
+ */
 static char *
 error_text(ErrorData *edata)
 {
-	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && sw_watchdog_take_fired())
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+	{
+		if (!sw_watchdog_take_fired())
+			ReThrowError(edata);
 		return psprintf("canceled: the window's code ran longer than sw.expression_timeout (%d ms) on this event",
 						sw_expression_timeout_ms);
+	}
 	return pstrdup(edata->message);
 }
 
@@ -193,6 +201,8 @@ isolate_window(SwEngine *e, int i, const SwEvent *events, int n, TimestampTz now
 
 		if (edata == NULL)
 			break;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && k < 0)
+			(void) error_text(edata);	/* not the watchdog's: rethrown */
 		/* what the window did in memory is undone: load it again */
 		w = sw_engine_reload_window(e, i, mode);
 		if (w->suspended)
