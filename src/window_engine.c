@@ -1340,7 +1340,7 @@ sw_engine_tick(SwEngine *e, TimestampTz now)
 			}
 		}
 		if (!w->suspended && (!w->swept || w->state_dirty))
-			sw_window_end_batch(w, now);
+			sw_engine_end_window_guarded(e, i, now);
 	}
 }
 

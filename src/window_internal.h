@@ -204,6 +204,9 @@ extern void sw_window_end_batch(SwWindow *w, TimestampTz now);
 extern void sw_window_check_size(SwWindow *w);
 extern void sw_window_suspend(SwWindow *w, const char *why);
 
+/* window_isolation.c, for the engine's tick */
+extern void sw_engine_end_window_guarded(SwEngine *e, int i, TimestampTz now);
+
 /* window_session.c */
 extern void sw_session_assign(SwWindow *w, TimestampTz t, int partition, int64 offset,
 							  bool *evaluated, bool *skip);

@@ -278,3 +278,42 @@ sw_engine_apply_chunk(SwEngine *e, const SwEvent *events, int nevents,
 			(void) sw_engine_reload_window(e, i, mode);
 	sw_engine_apply_isolated(e, events, nevents, now, mode);
 }
+
+/*
+ * Between batches (the tick): a window's rows that the watermark made
+ * final are written in a subtransaction; a window that cannot be written
+ * is suspended, not the source.
+ */
+void
+sw_engine_end_window_guarded(SwEngine *e, int i, TimestampTz now)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+	SwWindow   *w = sw_engine_window(e, i);
+
+	BeginInternalSubTransaction(NULL);
+	PG_TRY();
+	{
+		sw_window_end_batch(w, now);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	if (edata == NULL)
+		return;
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		ReThrowError(edata);
+	w = sw_engine_reload_window(e, i, SW_LOAD_WORKER);
+	if (!w->suspended)
+		sw_window_suspend(w, psprintf("could not write the results of window \"%s\": %s",
+									  w->name, edata->message));
+}

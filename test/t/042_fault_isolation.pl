@@ -100,6 +100,23 @@ SwTest::poll($node, q{SELECT c || '/' || s FROM chk_w}, '14/105', '(c) and the w
 ($rc, $out, $err) = $node->psql('postgres', q{SELECT sw.resume_window('chk_w')});
 like($err, qr/is not suspended/, '(c) resuming a running window is refused');
 
+# --- (c2) a window whose rows cannot be marked final (a trigger) between batches
+sql(q{SELECT sw.create_window('chk_final', 'chk', 'tumbling', 'count(*) AS c', size => '1 hour');
+	CREATE FUNCTION no_final() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF NEW.is_final THEN RAISE EXCEPTION 'final rows are not welcome here'; END IF;
+		RETURN NEW;
+	END $$;
+	CREATE TRIGGER no_final BEFORE UPDATE ON chk_final FOR EACH ROW EXECUTE FUNCTION no_final();
+	SELECT sw.advance_watermark('chk_final', '2100-01-01 00:00:00+00');});
+SwTest::poll($node, q{SELECT state FROM sw.windows WHERE name = 'chk_final'}, 'error',
+	'(c2) a window that cannot be written between batches is suspended');
+like(sql(q{SELECT last_error FROM sw.windows WHERE name = 'chk_final'}), qr/not welcome/,
+	'(c2) last_error says why');
+produce('chk', 15, 16);
+SwTest::applied($node, 'chk', 16, '(c2) and the source goes on');
+is(sql(q{SELECT c FROM chk_other}), '16', '(c2) so do its other windows');
+
 # --- (d) what retention removed while a window was suspended
 sql(qq{SELECT sw.create_source('ret', '$bs', 'ret', columns => 'n int', retention => '2 seconds');
 	SELECT sw.create_window('ret_w', 'ret', 'count', 'count(*) AS c', count => 1000);});
