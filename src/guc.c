@@ -14,6 +14,7 @@
 
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "miscadmin.h"
 
 #include "compat.h"
 #include "guc.h"
@@ -28,8 +29,8 @@ int			sw_max_open_rows = 10000000;
 int			sw_max_windows_per_event = 1000;
 int			sw_max_aggregates = 100;
 
-void
-sw_guc_init(void)
+static void
+define_postmaster_settings(void)
 {
 	DefineCustomStringVariable("sw.database",
 							   "Database in which stream_windows background workers run.",
@@ -48,6 +49,18 @@ sw_guc_init(void)
 							PGC_POSTMASTER,
 							0,
 							NULL, NULL, NULL);
+}
+
+void
+sw_guc_init(void)
+{
+	/*
+	 * Loaded without shared_preload_libraries (a plain CREATE EXTENSION), the
+	 * library may not define settings that only server start can set; there
+	 * are no workers then either, and the functions that need them say so.
+	 */
+	if (process_shared_preload_libraries_in_progress)
+		define_postmaster_settings();
 
 	DefineCustomIntVariable("sw.max_message_bytes",
 							"Largest Kafka message payload that is ingested; larger ones become dead letters.",

@@ -92,6 +92,7 @@ typedef struct SourceWorker
 	SwWorkerSlot *slot;
 	SwKafka    *kafka;
 	SwFormat   *format;
+	TupleDesc	staging_desc;	/* the columns format was prepared for */
 	int			npartitions;
 	PartitionState *parts;
 	MemoryContext batch_cxt;
@@ -529,7 +530,7 @@ process_messages(SourceWorker *w, int from, int to, bool isolated)
 	MemoryContextSwitchTo(w->batch_cxt);
 	w->batch_now = GetCurrentTimestamp();
 	w->isolated = isolated;
-	sw = staging_begin(w->def->staging);
+	sw = staging_begin(w->def->staging, w->staging_desc);
 	for (int i = from; i < to; i++)
 	{
 		rd_kafka_message_t *msg = w->msgs[i];
@@ -554,7 +555,10 @@ process_messages(SourceWorker *w, int from, int to, bool isolated)
 			bytes += msg->len;
 		}
 		if ((i & 255) == 0)
+		{
 			CHECK_FOR_INTERRUPTS();
+			reload_config_if_asked();	/* within a second, whatever the load */
+		}
 	}
 	flush_chunk(w, sw);
 	staging_end(sw);
@@ -774,8 +778,16 @@ publish_status(SourceWorker *w, TimestampTz now)
 	if (!TimestampDifferenceExceeds(w->last_status, now, STATUS_EVERY_MS))
 		return;
 	w->last_status = now;
+	/*
+	 * librdkafka's cached high watermark can lag what was already consumed:
+	 * the partition holds at least every offset the worker applied.
+	 */
 	for (int p = 0; p < n; p++)
+	{
 		hw[p] = kafka_cached_high_watermark(w->kafka, p);
+		if (hw[p] >= 0 || w->parts[p].committed > 0)
+			hw[p] = Max(hw[p], Max(w->parts[p].committed, w->parts[p].position));
+	}
 	SpinLockAcquire(&w->slot->mutex);
 	w->slot->npartitions = n;
 	for (int p = 0; p < n; p++)
@@ -829,15 +841,19 @@ run(SourceWorker *w, int source_id)
 	}
 	rel = try_table_open(w->def->staging, AccessShareLock);
 	if (rel == NULL)
-	{
-		commit_xact();
-		proc_exit(0);			/* dropped meanwhile */
-	}
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("staging table of source \"%s\" no longer exists", w->def->name),
+				 errdetail("It was dropped without sw.drop_source."),
+				 errhint("Drop the source with sw.drop_source('%s') and create it again.", w->def->name)));
 	check_staging_owner(w);
 	sw_slot_set_owner(w->slot, w->def->owner, w->def->staging);
 	owner_is_superuser = superuser();
 	w->format = formats_prepare(rel, formats_kind_from_name(w->def->format),
 								TopMemoryContext);
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	w->staging_desc = CreateTupleDescCopy(RelationGetDescr(rel));
+	MemoryContextSwitchTo(old);
 	table_close(rel, AccessShareLock);
 	commit_xact();
 
@@ -970,7 +986,10 @@ sw_source_worker_main(Datum main_arg)
 
 		MemoryContextSwitchTo(TopMemoryContext);
 		edata = CopyErrorData();
-		sw_slot_set_state(my_slot, SW_STATE_ERROR, edata->message);
+		/* what to do about it belongs in last_error too */
+		sw_slot_set_state(my_slot, SW_STATE_ERROR,
+						  edata->hint ? psprintf("%s (%s)", edata->message, edata->hint) :
+						  edata->message);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();

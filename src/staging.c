@@ -36,8 +36,26 @@ struct StagingWriter
 	int			nused;
 };
 
+/* Do the columns still have the types the parser was prepared for? */
+static bool
+same_columns(TupleDesc a, TupleDesc b)
+{
+	if (a->natts != b->natts)
+		return false;
+	for (int i = 0; i < a->natts; i++)
+	{
+		Form_pg_attribute x = TupleDescAttr(a, i);
+		Form_pg_attribute y = TupleDescAttr(b, i);
+
+		if (x->attisdropped != y->attisdropped ||
+			(!x->attisdropped && (x->atttypid != y->atttypid || x->atttypmod != y->atttypmod)))
+			return false;
+	}
+	return true;
+}
+
 StagingWriter *
-staging_begin(Oid relid)
+staging_begin(Oid relid, TupleDesc prepared)
 {
 	StagingWriter *w = palloc0(sizeof(StagingWriter));
 
@@ -48,6 +66,14 @@ staging_begin(Oid relid)
 				 errmsg("staging table with OID %u no longer exists", relid),
 				 errdetail("It was dropped without sw.drop_source."),
 				 errhint("Drop the source with sw.drop_source and create it again.")));
+	/* an ALTER TABLE since the worker started: never stage old datums */
+	if (!same_columns(prepared, RelationGetDescr(w->rel)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("staging table \"%s\" was altered while its source was running",
+						RelationGetRelationName(w->rel)),
+				 errdetail("Its columns are no longer those the worker prepared to fill."),
+				 errhint("The worker starts again with the table as it is now. If the columns no longer suit the source's format, drop the source and create it again.")));
 	w->estate = CreateExecutorState();
 	w->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(w->rri, w->rel, 1, NULL, 0);

@@ -24,8 +24,12 @@
 
 typedef struct StagingWriter StagingWriter;
 
-/* Open the staging table for this transaction; rows buffer in CurrentMemoryContext. */
-extern StagingWriter *staging_begin(Oid relid);
+/*
+ * Open the staging table for this transaction; rows buffer in
+ * CurrentMemoryContext.  ERROR when it is gone, or when its columns are no
+ * longer those of prepared (the descriptor the parser was prepared for).
+ */
+extern StagingWriter *staging_begin(Oid relid, TupleDesc prepared);
 extern Relation staging_relation(StagingWriter *w);
 
 /*

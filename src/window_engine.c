@@ -53,6 +53,8 @@
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "access/xact.h"
 #include "utils/rls.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -708,6 +710,13 @@ sw_window_check_event(SwWindow *w, const SwEvent *ev)
 void
 sw_window_check_size(SwWindow *w)
 {
+	if (!w->suspended && w->nrows > sw_max_open_rows && w->load_mode != SW_LOAD_WORKER)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("window \"%s\" would hold more than sw.max_open_rows (%d) rows that are not closed",
+						w->name, sw_max_open_rows),
+				 errdetail("Taking up the staged events needs " INT64_FORMAT " rows in memory.", w->nrows),
+				 errhint("Use a coarser group key, a smaller allowed_lateness, or ask a superuser to raise sw.max_open_rows.")));
 	if (!w->suspended && w->nrows > sw_max_open_rows)
 		sw_window_suspend(w, psprintf("window \"%s\" holds %lld rows that are not closed yet, more than sw.max_open_rows (%d)",
 									  w->name, (long long) w->nrows, sw_max_open_rows));
@@ -1065,6 +1074,7 @@ sweep_rows(SwWindow *w)
 	HASH_SEQ_STATUS seq;
 	List	   *closed_rows = NIL;
 	ListCell   *lc;
+	uint32		swept = 0;
 
 	if (w->swept || !w->has_wm)
 		return;
@@ -1078,6 +1088,9 @@ sweep_rows(SwWindow *w)
 		{
 			bool		final = row_final(w, row);
 			bool		closed = row_closed(w, row);
+
+			if ((++swept & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 
 			if (!row->exists || (final == row->is_final && !closed))
 				continue;
@@ -1093,6 +1106,8 @@ sweep_rows(SwWindow *w)
 		hash_seq_init(&seq, w->keyidx);
 		while ((e = hash_seq_search(&seq)) != NULL)
 		{
+			if ((++swept & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 			for (int i = e->nrows - 1; i >= 0; i--)
 			{
 				OpenRow    *row = e->rows[i];
@@ -1139,6 +1154,8 @@ sweep_rows(SwWindow *w)
 		hash_seq_init(&seq, w->keyidx);
 		while ((e = hash_seq_search(&seq)) != NULL)
 		{
+			if ((++swept & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 			if (e->nrows == 0)
 			{
 				OpenRowKey	key = e->key;
@@ -1217,9 +1234,12 @@ sw_window_end_batch(SwWindow *w, TimestampTz now)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	/* combine, final and serial functions and the writes: the owner's */
+	/*
+	 * Combine, final and serial functions and the writes: the owner's.  Not
+	 * watched by sw.expression_timeout: a write may wait on a lock, and no
+	 * single event is to blame for it.
+	 */
 	sw_priv_begin_role(&ps, w->owner, w->search_path);
-	sw_watchdog_begin();
 	foreach(lc, w->deleted)
 	{
 		Datum		v[1] = {ItemPointerGetDatum((ItemPointer) lfirst(lc))};
@@ -1252,7 +1272,6 @@ sw_window_end_batch(SwWindow *w, TimestampTz now)
 	}
 	w->touched = NULL;
 	sweep_rows(w);
-	sw_watchdog_end();
 	sw_priv_end(&ps);
 	SPI_finish();
 
@@ -1657,7 +1676,7 @@ sw_engine_check_access(SwEngine *e)
 		char	   *why;
 
 		if (w->suspended)
-			continue;
+			return true;		/* its memory goes with a reload */
 		if (sw_relation_owner(w->result) != w->owner)
 			return true;		/* owner changed, or table dropped: reload */
 		if ((why = window_access_problem(w)) != NULL)
@@ -1690,18 +1709,11 @@ build_window(HeapTuple tup, TupleDesc desc, Oid staging, MemoryContext cxt)
 	result = DatumGetObjectId(heap_getattr(tup, 3, desc, &isnull));
 	w->owner = sw_relation_owner(result);
 	if (!OidIsValid(w->owner))
-	{
-		/* dropped by hand: the window is skipped, not the source */
-		ereport(WARNING,
+		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("result table of window \"%s\" no longer exists; the window is skipped",
-						w->name),
+				 errmsg("result table of window \"%s\" no longer exists", w->name),
+				 errdetail("It was dropped without sw.drop_window."),
 				 errhint("Drop the window with sw.drop_window.")));
-		MemoryContextSwitchTo(old);
-		MemoryContextDelete(w->cxt);
-		MemoryContextDelete(w->batch_cxt);
-		return NULL;
-	}
 	w->staging = staging;
 	w->result = result;
 	w->result_sql = quote_qualified_identifier(get_namespace_name(get_rel_namespace(result)),
@@ -1861,15 +1873,61 @@ window_rows(int source_id, int only_window)
 	return wr;
 }
 
+/*
+ * In the worker, a window that cannot be loaded (its result table dropped
+ * by hand, its stored state unreadable) is suspended, not the source:
+ * build_window runs in a subtransaction.
+ */
+static SwWindow *
+build_window_guarded(HeapTuple tup, TupleDesc desc, SwEngine *e)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	SwWindow   *volatile w = NULL;
+	ErrorData  *volatile edata = NULL;
+	bool		isnull;
+
+	BeginInternalSubTransaction(NULL);
+	PG_TRY();
+	{
+		w = build_window(tup, desc, e->staging, e->cxt);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	if (edata != NULL)
+	{
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+		catalog_suspend_window(DatumGetInt32(heap_getattr(tup, 1, desc, &isnull)),
+							   psprintf("could not load window \"%s\": %s",
+										SPI_getvalue(tup, desc, 2), edata->message));
+	}
+	return w;
+}
+
 /* Build a window and check that it may run; NULL when it may not. */
 static SwWindow *
 load_window(SwEngine *e, HeapTuple tup, TupleDesc desc, SwLoadMode mode)
 {
-	SwWindow   *w = build_window(tup, desc, e->staging, e->cxt);
+	SwWindow   *w;
 	char	   *why;
 
+	if (mode == SW_LOAD_WORKER)
+		w = build_window_guarded(tup, desc, e);
+	else
+		w = build_window(tup, desc, e->staging, e->cxt);
 	if (w == NULL)
 		return NULL;
+	w->load_mode = mode;
 	/* a backfill applies what was staged before the window existed */
 	if (mode == SW_LOAD_BACKFILL)
 		for (int p = 0; p < w->nparts; p++)

@@ -82,6 +82,7 @@ typedef struct SwWindow
 	char	   *search_path;	/* the owner's, when the window was created */
 	Oid			staging;		/* the source's staging table */
 	bool		suspended;		/* out of the engine until reloaded */
+	SwLoadMode	load_mode;		/* who runs it: the worker suspends, others ERROR */
 	int64		nrows;			/* rows in memory (not closed) */
 	int32		cur_partition;	/* the event being applied, for its errors */
 	int64		cur_offset;

@@ -218,7 +218,7 @@ isolate_window(SwEngine *e, int i, const SwEvent *events, int n, TimestampTz now
 					 errmsg("could not write the results of window \"%s\": %s",
 							w->name, edata->message),
 					 edata->detail ? errdetail("%s", edata->detail) : 0,
-					 errhint("Fix the cause (a constraint, trigger or privilege of the result table), then try again.")));
+					 errhint("Fix the cause (a constraint, trigger or privilege of the result table, or an error in an aggregate's final function or an expression over aggregates), then try again.")));
 		sw_window_suspend(w, psprintf("could not write the results of window \"%s\": %s",
 									  w->name, edata->message));
 		return;

@@ -76,6 +76,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,6 +366,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* a test that dies (or forgets to stop us) takes the broker with it */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() == 1)
+		return 1;
 
 	snprintf(pidtext, sizeof(pidtext), "%ld", (long) getpid());
 	if (pid_file != NULL)

@@ -71,4 +71,21 @@ is($node->safe_psql('other', "SELECT count(*) FROM pg_type WHERE typname = 'wind
 	'0', 'and the window_bounds type');
 
 $node->stop;
+
+# without shared_preload_libraries: the ad-hoc functions work, and what
+# needs the workers says how to get them (no FATAL at CREATE EXTENSION)
+my $plain = PostgreSQL::Test::Cluster->new('plain');
+$plain->init;
+$plain->start;
+($rc, $out, $err) = $plain->psql('postgres', 'CREATE EXTENSION stream_windows');
+is($rc, 0, 'CREATE EXTENSION works without shared_preload_libraries');
+is($plain->safe_psql('postgres', q{
+	SELECT (sw.tumble('2026-11-25 12:34:56+00', '15 minutes')).window_start = '2026-11-25 12:30:00+00'}),
+	't', 'and the ad-hoc functions work');
+($rc, $out, $err) = $plain->psql('postgres',
+	q{SELECT sw.create_source('s', '127.0.0.1:1', 't', columns => 'n int')});
+like($err, qr/not loaded through shared_preload_libraries.*HINT:.*shared_preload_libraries/s,
+	'a source needs the preloaded library, and the hint says so');
+is($plain->safe_psql('postgres', 'SELECT count(*) FROM sw.sources'), '0', 'the views work too');
+$plain->stop;
 done_testing();

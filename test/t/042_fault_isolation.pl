@@ -139,6 +139,21 @@ my ($lo, $hi) = $lost =~ /^(\d+)-(\d+)$/;
 is(sql(q{SELECT c FROM ret_w}), 3 + $staged, '(d) the window took up what was still staged');
 is($hi - $lo + 1 + $staged, 5, '(d) the lost range and the staged rows cover the missed events exactly');
 
+# --- (d2) a window holding more open rows than sw.max_open_rows
+sql(q{ALTER SYSTEM SET sw.max_open_rows = 50; SELECT pg_reload_conf();
+	SELECT sw.create_window('wide', 'chk', 'tumbling', 'count(*) AS c', group_by => 'n',
+		size => '1 hour');});
+SwTest::poll($node, q{SELECT state FROM sw.windows WHERE name = 'wide'}, 'running', '(d2) a wide window');
+$broker->produce('chk', input => join('', map { qq({"n": $_}
+) } 1000 .. 1099), args => [ '-p', 0 ]);
+SwTest::applied($node, 'chk', 116, '(d2) the source takes 100 distinct keys');
+SwTest::poll($node, q{SELECT state FROM sw.windows WHERE name = 'wide'}, 'error',
+	'(d2) past sw.max_open_rows the window is suspended');
+like(sql(q{SELECT last_error FROM sw.windows WHERE name = 'wide'}), qr/sw\.max_open_rows/,
+	'(d2) last_error names sw.max_open_rows');
+is(sql(q{SELECT c FROM chk_other}), '116', '(d2) the other windows go on');
+sql(q{ALTER SYSTEM RESET sw.max_open_rows; SELECT pg_reload_conf();});
+
 # --- (e) limits at create time
 ($rc, $out, $err) = $node->psql('postgres', q{SELECT sw.create_window('too_many', 'chk', 'sliding', 'count(*)',
 	size => '1 day', slide => '1 second')});
