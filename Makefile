@@ -47,7 +47,7 @@ PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
 SHLIB_LINK = -lrdkafka
 
-EXTRA_CLEAN = tmp_check tmp_check_regress results regression.diffs regression.out
+EXTRA_CLEAN = tmp_check tmp_check_regress tmp_releases results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -25,6 +25,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "commands/dbcommands.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -513,6 +514,13 @@ sw_resolve_relation(const char *name)
 	return RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
 }
 
+/* A CatalogRowFn: the first column as text, in the caller's context, into *(char **) arg. */
+static void
+text_value_row(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	*(char **) arg = SPI_getvalue(tup, desc, 1);
+}
+
 /* A CatalogRowFn: the first column of the (last) row, an int4, into *(int *) arg. */
 void
 catalog_row_int4(void *arg, HeapTuple tup, TupleDesc desc)
@@ -616,4 +624,27 @@ catalog_window_errors(const char *window_name, int n, const int *partitions,
 	v[3] = array_of(n, e, enull, INT8OID);
 	v[4] = array_of(n, m, NULL, TEXTOID);
 	(void) catalog_run_plan(&plan, v, NULL, SPI_OK_INSERT, NULL, NULL);
+}
+
+/*
+ * The library serves the SQL objects of one extension version: after the
+ * library was replaced, the workers wait for ALTER EXTENSION ... UPDATE
+ * instead of failing on a catalog they do not know.
+ */
+void
+catalog_check_extension_version(void)
+{
+	char	   *version = NULL;
+
+	(void) catalog_run(InvalidOid,
+					   "SELECT extversion FROM pg_catalog.pg_extension"
+					   " WHERE extname OPERATOR(pg_catalog.=) 'stream_windows'",
+					   0, NULL, NULL, NULL, SPI_OK_SELECT, text_value_row, &version);
+	if (version != NULL && strcmp(version, SW_EXTENSION_VERSION) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("stream_windows library %s cannot run the extension's version %s objects",
+						SW_EXTENSION_VERSION, version),
+				 errhint("Run ALTER EXTENSION stream_windows UPDATE in database \"%s\".",
+						 get_database_name(MyDatabaseId))));
 }

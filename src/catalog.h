@@ -15,6 +15,9 @@
 
 #include "kafka.h"
 
+/* The extension version whose SQL objects this library serves. */
+#define SW_EXTENSION_VERSION "0.2"
+
 typedef struct SourceDef
 {
 	int			id;
@@ -134,6 +137,9 @@ extern void catalog_row_int4(void *arg, HeapTuple tup, TupleDesc desc);
 extern void catalog_find_by_name(const char *table, const char *relcol,
 								 const char *columns, const char *name,
 								 CatalogRowFn fn, void *arg);
+
+/* ERROR, with a hint to ALTER EXTENSION ... UPDATE, unless the installed version is ours. */
+extern void catalog_check_extension_version(void);
 
 /* What a name resolves to in the caller's search_path (to_regclass), or InvalidOid. */
 extern Oid	sw_resolve_relation(const char *name);

@@ -831,6 +831,7 @@ run(SourceWorker *w, int source_id)
 	MemoryContext old;
 
 	begin_xact("loading source");
+	catalog_check_extension_version();
 	old = MemoryContextSwitchTo(TopMemoryContext);
 	w->def = catalog_load_source(source_id);
 	MemoryContextSwitchTo(old);

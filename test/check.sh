@@ -37,6 +37,13 @@ fi
 LOG=$WORK/check-logs
 "${RUN[@]}" mkdir -p "$LOG"
 
+# the released versions, for the upgrade test (test/t/050_upgrade.pl)
+echo "== released versions (test/releases)"
+. test/lib/releases.sh
+export SW_RELEASES=$(build_releases "$WORK/tmp_releases")
+[ "$(id -u)" = 0 ] && [ -d "$WORK/tmp_releases" ] && chown -R postgres: "$WORK/tmp_releases"
+echo "   ${SW_RELEASES:-none built (no git history?)}"
+
 passed=0
 failed=0
 

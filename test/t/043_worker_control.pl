@@ -87,8 +87,10 @@ my $t0 = time;
 sql(q{SELECT sw.pause_source('big')});
 my $took = seconds_until(q{SELECT count(*) FROM sw.sources WHERE name = 'big' AND pid IS NULL}, '1', 10);
 ok(defined $took && $took < 1.5, sprintf('(b) paused mid-batch, the worker stopped in %.2f s', $took // -1));
-is(sql(q{SELECT coalesce(sum(next_offset), 0) FROM sw.source_partitions WHERE source_name = 'big'}), '0',
-	'(b) nothing of the interrupted batch was committed');
+is(sql(q{SELECT (SELECT coalesce(sum(next_offset), 0) FROM sw.source_partitions WHERE source_name = 'big')
+		= (SELECT count(*) FROM big)
+	AND (SELECT coalesce(sum(c), 0) FROM big_w) = (SELECT count(*) FROM big)}), 't',
+	'(b) nothing of the interrupted batch was committed: staging, offsets and the window agree');
 sql(q{SELECT sw.resume_source('big')});
 SwTest::poll($node, q{SELECT count(*) > 0 FROM pg_stat_activity
 	WHERE backend_type = 'stream_windows source' AND wait_event = 'PgSleep'}, 't',
