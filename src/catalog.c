@@ -33,6 +33,7 @@
 #include "utils/timestamp.h"
 
 #include "catalog.h"
+#include "compat.h"
 #include "privilege.h"
 
 /* memory context of the caller, where results are copied */
@@ -509,7 +510,7 @@ catalog_save_window(const CatalogWindowSave *ws)
 Oid
 sw_resolve_relation(const char *name)
 {
-	List	   *names = stringToQualifiedNameList(name);
+	List	   *names = sw_qualified_name_list(name);
 
 	return RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
 }

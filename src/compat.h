@@ -19,4 +19,22 @@
 #define ItemPointerGetDatum(X)	PointerGetDatum(X)
 #endif
 
+/* names: a soft-error context argument since PostgreSQL 16 */
+#if PG_VERSION_NUM >= 160000
+#define sw_qualified_name_list(s) stringToQualifiedNameList((s), NULL)
+#else
+#define sw_qualified_name_list(s) stringToQualifiedNameList(s)
+#endif
+
+/* ACL checks by object class since PostgreSQL 16 */
+#if PG_VERSION_NUM >= 160000
+#define sw_namespace_aclcheck(nsp, role, mode) \
+	object_aclcheck(NamespaceRelationId, (nsp), (role), (mode))
+#define sw_proc_aclcheck(proc, role, mode) \
+	object_aclcheck(ProcedureRelationId, (proc), (role), (mode))
+#else
+#define sw_namespace_aclcheck(nsp, role, mode) pg_namespace_aclcheck((nsp), (role), (mode))
+#define sw_proc_aclcheck(proc, role, mode) pg_proc_aclcheck((proc), (role), (mode))
+#endif
+
 #endif							/* SW_COMPAT_H */

@@ -20,6 +20,7 @@
 #include "access/xact.h"
 #include "storage/lmgr.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
@@ -40,6 +41,7 @@
 #include <signal.h>
 
 #include "catalog.h"
+#include "compat.h"
 #include "privilege.h"
 #include "source_lock.h"
 #include "kafka_options.h"
@@ -479,7 +481,7 @@ check_staging_name(RangeVar *rv)
 				 errmsg("schema \"%s\" does not exist", rv->schemaname),
 				 errdetail("The staging table \"%s\" would be created in it.", rv->relname),
 				 errhint("Create the schema first, or name another one.")));
-	if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
+	if (sw_namespace_aclcheck(nsp, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to create a staging table in schema \"%s\"", rv->schemaname),
@@ -644,7 +646,7 @@ sw_create_source(PG_FUNCTION_ARGS)
 	opts = options_from_jsonb(options);
 	kafka_refuse_unsafe_options(&opts, superuser());
 	kafka_check_options(brokers, &opts);
-	names = stringToQualifiedNameList(name);
+	names = sw_qualified_name_list(name);
 	rv = makeRangeVarFromNameList(names);
 	if (rv->schemaname == NULL)
 		rv->schemaname = get_namespace_name(RangeVarGetCreationNamespace(rv));

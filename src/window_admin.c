@@ -55,6 +55,7 @@
 #include "utils/typcache.h"
 
 #include "catalog.h"
+#include "compat.h"
 #include "guc.h"
 #include "privilege.h"
 #include "source_lock.h"
@@ -1041,7 +1042,7 @@ sw_create_window(PG_FUNCTION_ARGS)
 						 GetUserNameFromId(GetUserId(), false))));
 	def = analyze_definition(src.staging, &a);
 
-	rv = makeRangeVarFromNameList(stringToQualifiedNameList(a.name));
+	rv = makeRangeVarFromNameList(sw_qualified_name_list(a.name));
 	if (rv->schemaname == NULL)
 		rv->schemaname = get_namespace_name(RangeVarGetCreationNamespace(rv));
 	result = create_result_table(rv, def, a.kindval);

@@ -36,6 +36,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "common/int.h"
@@ -1782,7 +1783,7 @@ build_window(HeapTuple tup, TupleDesc desc, Oid staging, MemoryContext cxt)
 	{
 		Aggref	   *aggref = lfirst_node(Aggref, lc);
 
-		if (pg_proc_aclcheck(aggref->aggfnoid, w->owner, ACL_EXECUTE) != ACLCHECK_OK)
+		if (sw_proc_aclcheck(aggref->aggfnoid, w->owner, ACL_EXECUTE) != ACLCHECK_OK)
 			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_AGGREGATE, get_func_name(aggref->aggfnoid));
 		sw_agg_prepare(&w->aggs[i++], aggref, w->actx, w->estate);
 	}

@@ -47,6 +47,18 @@ echo "   ${SW_RELEASES:-none built (no git history?)}"
 passed=0
 failed=0
 
+echo "== PostgreSQL 17 (compile only, test/pg17-build.sh)"
+if [ "$(id -u)" = 0 ]; then
+	pg17=$(test/pg17-build.sh 2>&1)
+else
+	pg17="pg17 build: skipped (needs root for its private apt lists)"
+fi
+echo "$pg17" | tail -40
+case "$pg17" in
+	*"pg17 build: ok"*) passed=$((passed + 1)) ;;
+	*"pg17 build: FAILED"*) failed=$((failed + 1)) ;;
+esac
+
 echo "== pg_regress"
 (cd "$WORK" && "${RUN[@]}" make -s installcheck-regress-only) >"$LOG/regress.out" 2>&1
 r_status=$?
