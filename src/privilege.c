@@ -86,6 +86,19 @@ sw_relation_owner(Oid relid)
 	return owner;
 }
 
+Oid
+sw_relation_filenode(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			filenode;
+
+	if (!HeapTupleIsValid(tup))
+		return InvalidOid;
+	filenode = ((Form_pg_class) GETSTRUCT(tup))->relfilenode;
+	ReleaseSysCache(tup);
+	return filenode;
+}
+
 bool
 sw_priv_acts_as(Oid role)
 {

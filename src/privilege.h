@@ -37,6 +37,8 @@ extern void sw_priv_end(SwPrivState *s);
 
 /* The role that owns a relation; InvalidOid if it no longer exists. */
 extern Oid	sw_relation_owner(Oid relid);
+/* Its storage (pg_class.relfilenode): changes when the table is rewritten. */
+extern Oid	sw_relation_filenode(Oid relid);
 
 /* May the current user act as role (is it, a member with its privileges, or superuser)? */
 extern bool sw_priv_acts_as(Oid role);

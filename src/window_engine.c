@@ -47,6 +47,7 @@
 #include "nodes/readfuncs.h"
 #include "optimizer/optimizer.h"
 #include "storage/itemptr.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -1495,6 +1496,19 @@ prepare_plans(SwWindow *w, SwDefinition *def)
 	w->plan_delete = keep_plan(sql.data, 1, types);
 }
 
+/*
+ * A value read back from the result table, with nothing left in TOAST: the
+ * engine keeps it across transactions, and a rewrite of the table (VACUUM
+ * FULL, CLUSTER) would leave a TOAST pointer pointing nowhere.
+ */
+static Datum
+detoasted(Datum d, bool isnull, int16 typlen)
+{
+	if (isnull || typlen != -1)
+		return d;
+	return PointerGetDatum(PG_DETOAST_DATUM_COPY(d));
+}
+
 /* The rows that are not closed yet, back into memory. */
 static void
 load_open_rows(SwWindow *w, SwDefinition *def)
@@ -1526,7 +1540,8 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 		OpenRow    *row;
 
 		for (int i = 0; i < w->ngroup; i++)
-			w->keybuf[i] = SPI_getbinval(tup, desc, 6 + i, &w->keynulls[i]);
+			w->keybuf[i] = detoasted(SPI_getbinval(tup, desc, 6 + i, &w->keynulls[i]),
+									 w->keynulls[i], w->gtype[i]->typlen);
 		if (w->rows)
 			row = row_lookup(w, start, end, w->keybuf, w->keynulls);
 		else
@@ -1545,7 +1560,10 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 		{
 			SwAggregate *agg = &w->aggs[i];
 			Datum		d = SPI_getbinval(tup, desc, first_state + i, &row->stored_null[i]);
-			MemoryContext old = MemoryContextSwitchTo(w->cxt);
+			MemoryContext old;
+
+			d = detoasted(d, row->stored_null[i], agg->internal_state ? -1 : agg->transtyplen);
+			old = MemoryContextSwitchTo(w->cxt);
 
 			row->stored[i] = row->stored_null[i] ? (Datum) 0 :
 				datumCopy(d, agg->internal_state ? false : agg->transtypbyval,
@@ -1577,7 +1595,8 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 			if (isnull)
 				continue;
 			for (int i = 0; i < w->ngroup; i++)
-				w->keybuf[i] = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2 + i, &w->keynulls[i]);
+				w->keybuf[i] = detoasted(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2 + i, &w->keynulls[i]),
+										 w->keynulls[i], w->gtype[i]->typlen);
 			sw_key_entry(w, w->keybuf, w->keynulls)->next_seq = last + 1;
 		}
 	}
@@ -1678,8 +1697,12 @@ sw_engine_check_access(SwEngine *e)
 
 		if (w->suspended)
 			return true;		/* its memory goes with a reload */
+		/* no rewrite (VACUUM FULL, CLUSTER) of the table until this commits */
+		LockRelationOid(w->result, RowExclusiveLock);
 		if (sw_relation_owner(w->result) != w->owner)
 			return true;		/* owner changed, or table dropped: reload */
+		if (sw_relation_filenode(w->result) != w->result_filenode)
+			return true;		/* rewritten: read the rows' positions again */
 		if ((why = window_access_problem(w)) != NULL)
 			sw_window_suspend(w, why);
 	}
@@ -1717,6 +1740,7 @@ build_window(HeapTuple tup, TupleDesc desc, Oid staging, MemoryContext cxt)
 				 errhint("Drop the window with sw.drop_window.")));
 	w->staging = staging;
 	w->result = result;
+	w->result_filenode = sw_relation_filenode(result);
 	w->result_sql = quote_qualified_identifier(get_namespace_name(get_rel_namespace(result)),
 											   get_rel_name(result));
 	w->search_path = row_string(tup, desc, 22);

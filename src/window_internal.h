@@ -77,6 +77,7 @@ typedef struct SwWindow
 	int			id;
 	char	   *name;
 	Oid			result;			/* the result table */
+	Oid			result_filenode;	/* its storage when the rows' ctids were read */
 	char	   *result_sql;		/* quoted, qualified result table */
 	Oid			owner;			/* the result table's owner: runs the window */
 	char	   *search_path;	/* the owner's, when the window was created */

@@ -1,0 +1,108 @@
+# 045_result_rewrite.pl — what a DBA does to a result table leaves later
+# merges exactly right (SPEC.md "Trust", "DBA operations"): VACUUM FULL,
+# CLUSTER, an added column, index and trigger, between batches that merge
+# events into rows written before them (tumbling with lateness, sessions
+# extended across the rewrite, count windows filled across it).  Every sum
+# is checked against values this test computes itself.
+use strict;
+use warnings;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use SwTest;
+
+my $broker = SwTest::Broker->start(topics => ['rw:1']);
+my $bs = $broker->bootstrap;
+my $node = SwTest::node('rewrite', conf => "timezone = 'UTC'\n");
+
+sub sql { return $node->safe_psql('postgres', $_[0]); }
+
+my $T0 = 1795608000;    # 2026-11-25 12:00:00 UTC
+my @sent;               # [n, second offset, key]
+
+# events n at second offset s (from T0), key k
+sub send_events
+{
+	my @ev = @_;
+	push @sent, @ev;
+	$broker->produce('rw', input => join('', map {
+		my ($n, $s, $k) = @$_;
+		my ($ss, $mm, $hh) = gmtime($T0 + $s);
+		sprintf(qq({"n": %d, "k": "%s", "t": "2026-11-25T%02d:%02d:%02dZ"}\n), $n, $k, $hh, $mm, $ss)
+	} @ev), args => [ '-p', 0 ]);
+}
+
+sql(qq{SELECT sw.create_source('rw', '$bs', 'rw', columns => 'n int, k text, t timestamptz');
+	SELECT sw.create_window('rw_tum', 'rw', 'tumbling', 'count(*) AS c, sum(n) AS s', group_by => 'k',
+		event_time => 't', size => '1 minute', allowed_lateness => '1 day');
+	SELECT sw.create_window('rw_ses', 'rw', 'session', 'count(*) AS c, sum(n) AS s', group_by => 'k',
+		event_time => 't', gap => '30 seconds', allowed_lateness => '1 day');
+	SELECT sw.create_window('rw_cnt', 'rw', 'count', 'count(*) AS c, sum(n) AS s', group_by => 'k',
+		count => 7);});
+
+my $n = 0;
+sub batch
+{
+	my ($from_s, $to_s) = @_;
+	my @ev;
+	for my $s ($from_s .. $to_s)
+	{
+		push @ev, [ ++$n, $s, 'k' . ($s % 3) ], [ ++$n, $s, 'wide-' . ('x' x 3000) ];
+	}
+	send_events(@ev);
+	SwTest::applied($node, 'rw', scalar(@sent), "batch up to second $to_s applied");
+}
+
+# expected per tumbling window (key, minute) and per key overall
+sub check
+{
+	my ($what) = @_;
+	my (%tum, %tot, $cnt_total);
+	for my $e (@sent)
+	{
+		my ($v, $s, $k) = @$e;
+		my $m = int($s / 60);
+		$tum{"$k|$m"}[0]++;
+		$tum{"$k|$m"}[1] += $v;
+		$tot{$k}[0]++;
+		$tot{$k}[1] += $v;
+	}
+	my $want_tum = join(',', map { my ($k, $m) = split /\|/; substr($k, 0, 6) . "|$m|$tum{$_}[0]|$tum{$_}[1]" }
+		sort { my ($ka, $ma) = split /\|/, $a; my ($kb, $mb) = split /\|/, $b; $ka cmp $kb || $ma <=> $mb } keys %tum);
+	my $got_tum = sql(q{SELECT string_agg(left(k, 6) || '|' || (extract(epoch FROM window_start)::bigint - 1795608000) / 60
+		|| '|' || c || '|' || s, ',' ORDER BY k, window_start) FROM rw_tum});
+	is($got_tum, $want_tum, "$what: every tumbling row exact");
+	my $want_tot = join(',', map { substr($_, 0, 6) . "|$tot{$_}[0]|$tot{$_}[1]" } sort keys %tot);
+	is(sql(q{SELECT string_agg(left(k, 6) || '|' || c || '|' || s, ',' ORDER BY k)
+		FROM (SELECT k, sum(c) AS c, sum(s) AS s FROM rw_ses GROUP BY k) x}), $want_tot,
+		"$what: sessions hold every event once");
+	is(sql(q{SELECT string_agg(left(k, 6) || '|' || c || '|' || s, ',' ORDER BY k)
+		FROM (SELECT k, sum(c) AS c, sum(s) AS s FROM rw_cnt GROUP BY k) x}), $want_tot,
+		"$what: count windows hold every event once");
+	is(sql(q{SELECT count(*) FROM (SELECT k, window_start FROM rw_tum GROUP BY 1, 2 HAVING count(*) > 1) d}),
+		'0', "$what: no row written twice");
+}
+
+batch(0, 50);
+check('before any rewrite');
+sql('VACUUM FULL rw_tum; VACUUM FULL rw_ses; VACUUM FULL rw_cnt');
+# late events into the first minute (final rows), sessions extended, counts filled
+batch(40, 75);
+check('after VACUUM FULL');
+sql(q{CREATE INDEX rw_tum_start ON rw_tum (window_start); CLUSTER rw_tum USING rw_tum_start;
+	CREATE INDEX rw_ses_k ON rw_ses (k); CLUSTER rw_ses USING rw_ses_k;
+	CREATE INDEX rw_cnt_k ON rw_cnt (k, window_seq); CLUSTER rw_cnt USING rw_cnt_k;});
+batch(10, 100);
+check('after CLUSTER');
+sql(q{ALTER TABLE rw_tum ADD COLUMN note text DEFAULT 'mine';
+	CREATE TABLE rw_audit (n bigint);
+	CREATE FUNCTION rw_count() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN INSERT INTO rw_audit VALUES (1); RETURN NEW; END $$;
+	CREATE TRIGGER rw_count AFTER UPDATE ON rw_tum FOR EACH ROW EXECUTE FUNCTION rw_count();
+	VACUUM FULL rw_tum;});
+batch(0, 130);
+check('after ADD COLUMN, a trigger and another VACUUM FULL');
+cmp_ok(sql('SELECT count(*) FROM rw_audit'), '>', 0, 'the added trigger fired on the merges');
+is(sql(q{SELECT count(*) FROM rw_tum WHERE note IS DISTINCT FROM 'mine'}), '0', 'the added column kept its default');
+is(sql(q{SELECT max(revision) > 0 FROM rw_tum}), 't', 'late events were merged into final rows');
+
+done_testing();
