@@ -1903,40 +1903,37 @@ window_rows(int source_id, int only_window)
  * by hand, its stored state unreadable) is suspended, not the source:
  * build_window runs in a subtransaction.
  */
+typedef struct BuildArgs
+{
+	HeapTuple	tup;
+	TupleDesc	desc;
+	SwEngine   *e;
+	SwWindow   *w;
+} BuildArgs;
+
+static void
+build_one(void *arg)
+{
+	BuildArgs  *ba = arg;
+
+	ba->w = build_window(ba->tup, ba->desc, ba->e->staging, ba->e->cxt);
+}
+
 static SwWindow *
 build_window_guarded(HeapTuple tup, TupleDesc desc, SwEngine *e)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	SwWindow   *volatile w = NULL;
-	ErrorData  *volatile edata = NULL;
+	BuildArgs	ba = {tup, desc, e, NULL};
+	ErrorData  *edata = sw_subxact_run(build_one, &ba);
 	bool		isnull;
 
-	BeginInternalSubTransaction(NULL);
-	PG_TRY();
-	{
-		w = build_window(tup, desc, e->staging, e->cxt);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	if (edata != NULL)
-	{
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
-		catalog_suspend_window(DatumGetInt32(heap_getattr(tup, 1, desc, &isnull)),
-							   psprintf("could not load window \"%s\": %s",
-										SPI_getvalue(tup, desc, 2), edata->message));
-	}
-	return w;
+	if (edata == NULL)
+		return ba.w;
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		ReThrowError(edata);
+	catalog_suspend_window(DatumGetInt32(heap_getattr(tup, 1, desc, &isnull)),
+						   psprintf("could not load window \"%s\": %s",
+									SPI_getvalue(tup, desc, 2), edata->message));
+	return NULL;
 }
 
 /* Build a window and check that it may run; NULL when it may not. */

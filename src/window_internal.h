@@ -206,7 +206,8 @@ extern void sw_window_end_batch(SwWindow *w, TimestampTz now);
 extern void sw_window_check_size(SwWindow *w);
 extern void sw_window_suspend(SwWindow *w, const char *why);
 
-/* window_isolation.c, for the engine's tick */
+/* window_isolation.c, for the engine */
+extern ErrorData *sw_subxact_run(void (*fn) (void *arg), void *arg);
 extern void sw_engine_end_window_guarded(SwEngine *e, int i, TimestampTz now);
 
 /* window_session.c */

@@ -41,6 +41,38 @@
 #include "watchdog.h"
 #include "window_internal.h"
 
+/*
+ * Run fn(arg) in a subtransaction.  NULL when it succeeded; else what it
+ * raised (in the caller's memory context), the subtransaction rolled back
+ * and the caller's memory context and resource owner restored.
+ */
+ErrorData *
+sw_subxact_run(void (*fn) (void *arg), void *arg)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	PG_TRY();
+	{
+		fn(arg);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		sw_watchdog_end();
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return edata;
+}
+
 /* The events a window skipped in this chunk. */
 typedef struct SkippedEvents
 {
@@ -81,39 +113,38 @@ skip_event(SkippedEvents *se, const SwEvent *events, int k, char *error)
 }
 
 /* Step 1: what each event computes, each in a subtransaction. */
+typedef struct CheckArgs
+{
+	SwWindow   *w;
+	const SwEvent *ev;
+} CheckArgs;
+
+static void
+check_one(void *arg)
+{
+	CheckArgs  *ca = arg;
+
+	sw_watchdog_begin();
+	sw_window_check_event(ca->w, ca->ev);
+	sw_watchdog_end();
+}
+
 static void
 check_events(SwWindow *w, const SwEvent *events, int n, SkippedEvents *se)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
 	SwPrivState ps;
 
 	sw_priv_begin_role(&ps, w->owner, w->search_path);
 	for (int k = 0; k < n; k++)
 	{
-		BeginInternalSubTransaction(NULL);
-		PG_TRY();
-		{
-			sw_watchdog_begin();
-			sw_window_check_event(w, &events[k]);
-			sw_watchdog_end();
-			ReleaseCurrentSubTransaction();
-		}
-		PG_CATCH();
-		{
-			ErrorData  *edata;
+		CheckArgs	ca = {w, &events[k]};
+		ErrorData  *edata = sw_subxact_run(check_one, &ca);
 
-			sw_watchdog_end();
-			MemoryContextSwitchTo(cxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
+		if (edata != NULL)
+		{
 			skip_event(se, events, k, error_text(edata));
 			FreeErrorData(edata);
 		}
-		PG_END_TRY();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
 		CHECK_FOR_INTERRUPTS();
 	}
 	sw_priv_end(&ps);
@@ -135,49 +166,45 @@ failing_event(SwWindow *w, const SwEvent *events, int n, SkippedEvents *se)
  * subtransaction.  Returns NULL when done, else the error; *event is the
  * index of the event being applied when it came, or -1 (writing).
  */
+typedef struct ApplyArgs
+{
+	SwWindow   *w;
+	const SwEvent *events;
+	int			n;
+	SkippedEvents *se;
+	TimestampTz now;
+	bool		applying;		/* the error came while events were applied */
+} ApplyArgs;
+
+static void
+apply_all(void *arg)
+{
+	ApplyArgs  *aa = arg;
+	SwPrivState ps;
+
+	sw_priv_begin_role(&ps, aa->w->owner, aa->w->search_path);
+	aa->applying = true;
+	sw_watchdog_begin();
+	for (int k = 0; k < aa->n; k++)
+		if (!aa->se->skipped[k])
+			sw_window_apply_event(aa->w, &aa->events[k], aa->now);
+	sw_watchdog_end();
+	aa->applying = false;
+	sw_priv_end(&ps);
+	sw_window_check_size(aa->w);
+	if (!aa->w->suspended)
+		sw_window_end_batch(aa->w, aa->now);
+}
+
 static ErrorData *
 apply_and_write(SwWindow *w, const SwEvent *events, int n, SkippedEvents *se,
 				TimestampTz now, int *event)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ErrorData  *volatile result = NULL;
-	volatile bool applying = false;
+	ApplyArgs	aa = {w, events, n, se, now, false};
+	ErrorData  *edata = sw_subxact_run(apply_all, &aa);
 
-	*event = -1;
-	BeginInternalSubTransaction(NULL);
-	PG_TRY();
-	{
-		SwPrivState ps;
-
-		sw_priv_begin_role(&ps, w->owner, w->search_path);
-		applying = true;
-		sw_watchdog_begin();
-		for (int k = 0; k < n; k++)
-			if (!se->skipped[k])
-				sw_window_apply_event(w, &events[k], now);
-		sw_watchdog_end();
-		applying = false;
-		sw_priv_end(&ps);
-		sw_window_check_size(w);
-		if (!w->suspended)
-			sw_window_end_batch(w, now);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		sw_watchdog_end();
-		MemoryContextSwitchTo(cxt);
-		result = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		if (applying)
-			*event = failing_event(w, events, n, se);
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	return result;
+	*event = (edata != NULL && aa.applying) ? failing_event(w, events, n, se) : -1;
+	return edata;
 }
 
 static void
@@ -246,33 +273,33 @@ sw_engine_apply_isolated(SwEngine *e, const SwEvent *events, int nevents,
  * fails, again window by window with their errors kept apart.  For the
  * callers that write a chunk at a time anyway (backfill, resume).
  */
+typedef struct ChunkArgs
+{
+	SwEngine   *e;
+	const SwEvent *events;
+	int			n;
+	TimestampTz now;
+} ChunkArgs;
+
+static void
+apply_chunk_at_once(void *arg)
+{
+	ChunkArgs  *ca = arg;
+
+	sw_engine_apply(ca->e, ca->events, ca->n, ca->now);
+	sw_engine_end_batch(ca->e, ca->now);
+}
+
 void
 sw_engine_apply_chunk(SwEngine *e, const SwEvent *events, int nevents,
 					  TimestampTz now, SwLoadMode mode)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool failed = false;
+	ChunkArgs	ca = {e, events, nevents, now};
+	ErrorData  *edata = sw_subxact_run(apply_chunk_at_once, &ca);
 
-	BeginInternalSubTransaction(NULL);
-	PG_TRY();
-	{
-		sw_engine_apply(e, events, nevents, now);
-		sw_engine_end_batch(e, now);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		failed = true;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	if (!failed)
+	if (edata == NULL)
 		return;
+	FreeErrorData(edata);
 	for (int i = 0; i < sw_engine_nwindows(e); i++)
 		if (!sw_engine_window(e, i)->suspended)
 			(void) sw_engine_reload_window(e, i, mode);
@@ -284,30 +311,27 @@ sw_engine_apply_chunk(SwEngine *e, const SwEvent *events, int nevents,
  * final are written in a subtransaction; a window that cannot be written
  * is suspended, not the source.
  */
+typedef struct EndArgs
+{
+	SwWindow   *w;
+	TimestampTz now;
+} EndArgs;
+
+static void
+end_one(void *arg)
+{
+	EndArgs    *ea = arg;
+
+	sw_window_end_batch(ea->w, ea->now);
+}
+
 void
 sw_engine_end_window_guarded(SwEngine *e, int i, TimestampTz now)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ErrorData  *volatile edata = NULL;
-	SwWindow   *w = sw_engine_window(e, i);
+	EndArgs		ea = {sw_engine_window(e, i), now};
+	ErrorData  *edata = sw_subxact_run(end_one, &ea);
+	SwWindow   *w;
 
-	BeginInternalSubTransaction(NULL);
-	PG_TRY();
-	{
-		sw_window_end_batch(w, now);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
 	if (edata == NULL)
 		return;
 	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
