@@ -73,30 +73,35 @@ sw_priv_end(SwPrivState *s)
 	SetUserIdAndSecContext(s->saved_user, s->saved_ctx);
 }
 
+/* The pg_class row of a relation, copied; NULL if it no longer exists. */
+static Form_pg_class
+class_row(Oid relid, FormData_pg_class *buf)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+
+	if (!HeapTupleIsValid(tup))
+		return NULL;
+	memcpy(buf, GETSTRUCT(tup), sizeof(FormData_pg_class));
+	ReleaseSysCache(tup);
+	return buf;
+}
+
 Oid
 sw_relation_owner(Oid relid)
 {
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
+	FormData_pg_class buf;
+	Form_pg_class c = class_row(relid, &buf);
 
-	if (!HeapTupleIsValid(tup))
-		return InvalidOid;
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
+	return c ? c->relowner : InvalidOid;
 }
 
 Oid
 sw_relation_filenode(Oid relid)
 {
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			filenode;
+	FormData_pg_class buf;
+	Form_pg_class c = class_row(relid, &buf);
 
-	if (!HeapTupleIsValid(tup))
-		return InvalidOid;
-	filenode = ((Form_pg_class) GETSTRUCT(tup))->relfilenode;
-	ReleaseSysCache(tup);
-	return filenode;
+	return c ? c->relfilenode : InvalidOid;
 }
 
 bool
