@@ -350,6 +350,30 @@ message_precheck(rd_kafka_message_t *msg)
 	return NULL;
 }
 
+/*
+ * Tell the windows which partitions have nothing left to deliver: their
+ * position (next offset to apply, pending or committed) has reached the
+ * high watermark the broker last reported.  An unknown high watermark
+ * (not fetched yet) is not drained.
+ */
+static void
+report_partitions(SourceWorker *w, bool pending)
+{
+	bool	   *drained = palloc(sizeof(bool) * Max(w->npartitions, 1));
+
+	if (sw_engine_empty(w->engine))
+		return;
+	for (int p = 0; p < w->npartitions; p++)
+	{
+		int64		hw = kafka_cached_high_watermark(w->kafka, p);
+		int64		pos = pending ? w->parts[p].pending : w->parts[p].committed;
+
+		drained[p] = hw >= 0 && pos >= hw;
+	}
+	sw_engine_partitions(w->engine, w->npartitions, drained,
+						 pending ? w->batch_now : GetCurrentTimestamp());
+}
+
 /* The windows take the buffered events, then staging writes them. */
 static void
 flush_chunk(SourceWorker *w, StagingWriter *sw)
@@ -509,6 +533,7 @@ tick_windows(SourceWorker *w, TimestampTz now)
 	w->last_tick = now;
 	begin_xact("window tick");
 	refresh_windows(w);
+	report_partitions(w, false);
 	sw_engine_tick(w->engine, now);
 	commit_xact();
 }
@@ -530,6 +555,7 @@ process_messages(SourceWorker *w, int from, int to, bool isolated)
 	MemoryContextSwitchTo(w->batch_cxt);
 	w->batch_now = GetCurrentTimestamp();
 	w->isolated = isolated;
+	report_partitions(w, false);
 	sw = staging_begin(w->def->staging, w->staging_desc);
 	for (int i = from; i < to; i++)
 	{
@@ -563,7 +589,10 @@ process_messages(SourceWorker *w, int from, int to, bool isolated)
 	flush_chunk(w, sw);
 	staging_end(sw);
 	if (!isolated)
+	{
+		report_partitions(w, true);
 		sw_engine_end_batch(w->engine, w->batch_now);
+	}
 	{
 		int			n = 0;
 		int		   *parts = palloc(sizeof(int) * w->npartitions);

@@ -68,6 +68,13 @@ extern int	sw_engine_version(SwEngine *e);
  */
 extern bool sw_engine_check_access(SwEngine *e);
 
+/*
+ * What the worker knows of the partitions (see window_engine.c): drained[p]
+ * when partition p's position has reached the broker's high watermark.
+ */
+extern void sw_engine_partitions(SwEngine *e, int npartitions, const bool *drained,
+								 TimestampTz now);
+
 /* One staged event. */
 typedef struct SwEvent
 {

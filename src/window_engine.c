@@ -365,6 +365,13 @@ recompute_watermark(SwWindow *w)
 		PartState  *ps = &w->parts[p];
 		TimestampTz wp;
 
+		/*
+		 * A partition with no event yet holds W for as long as it may still
+		 * deliver one: until it is known empty up to the broker's high
+		 * watermark, or idle_timeout has made it inactive.
+		 */
+		if (!ps->seen && !ps->drained && !ps->idle)
+			return;
 		if (!ps->seen || ps->idle)
 			continue;
 		wp = minus_delay(w, ps->max_t);
@@ -665,6 +672,40 @@ sw_engine_apply(SwEngine *e, const SwEvent *events, int nevents, TimestampTz now
 		MemoryContextSwitchTo(old);
 		sw_window_check_size(w);
 		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * What the worker knows of the source's partitions: drained[p] is true when
+ * partition p has nothing left to deliver below the broker's high
+ * watermark (its position reached it).  A partition that has delivered no
+ * event holds each window's W until it is drained (or idle), so a backlog
+ * read partition by partition loses nothing to fetch order.
+ */
+void
+sw_engine_partitions(SwEngine *e, int npartitions, const bool *drained, TimestampTz now)
+{
+	for (int i = 0; e != NULL && i < e->nwindows; i++)
+	{
+		SwWindow   *w = e->windows[i];
+
+		if (w->suspended || npartitions == 0)
+			continue;
+		ensure_partition(w, npartitions - 1);
+		for (int p = 0; p < npartitions; p++)
+		{
+			PartState  *ps = &w->parts[p];
+
+			if (ps->seen)
+				continue;
+			if (ps->known_at == 0)
+			{
+				ps->known_at = now;
+				ps->dirty = true;	/* shown in sw.watermarks, watermark NULL */
+			}
+			ps->drained = drained[p];
+		}
+		recompute_watermark(w);
 	}
 }
 
@@ -1346,8 +1387,9 @@ sw_engine_tick(SwEngine *e, TimestampTz now)
 			{
 				PartState  *ps = &w->parts[p];
 
-				if (ps->seen && !ps->idle &&
-					now - ps->last_at > w->idle_timeout)
+				if (!ps->idle &&
+					((ps->seen && now - ps->last_at > w->idle_timeout) ||
+					 (!ps->seen && ps->known_at != 0 && now - ps->known_at > w->idle_timeout)))
 				{
 					ps->idle = true;
 					ps->dirty = true;

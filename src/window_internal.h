@@ -27,6 +27,9 @@ typedef struct PartState
 	TimestampTz last_at;		/* worker clock of the last such event */
 	bool		idle;
 	bool		dirty;
+	bool		drained;		/* no event yet, and none left below the broker's
+								 * high watermark (sw_engine_partitions) */
+	TimestampTz known_at;		/* worker clock when first known without an event */
 } PartState;
 
 typedef struct OpenRowKey
