@@ -12,7 +12,12 @@
 #   count         count(*), sum(ms) per ip (1,000 keys), n = 3
 # Each is run RUNS times; medians and ratios to ingest-only are printed with
 # the goals: tumbling costs <= 10% (ratio >= 0.90), sliding >= 0.50,
-# session and count >= 0.50.  Then LATENCY_SECONDS of a live stream at
+# session and count >= 0.50.  BACKLOG=1 spreads the preloaded events 100 ms
+# apart in event time (a message set then spans many seconds) and gives
+# every window watermark_delay 5 seconds: a source started on that backlog
+# must count every event and drop none as late, whatever the order in
+# which its partitions are fetched (checked after every run).  Otherwise
+# the same goals.  Then LATENCY_SECONDS of a live stream at
 # LATENCY_RATE events/s into a tumbling window: the time from a message's
 # Kafka timestamp (set by the producer) to the window row showing it,
 # sampled every 10 ms: p50 and p99 (goal p99 <= 50 ms).
@@ -30,6 +35,10 @@ RUNS=${RUNS:-3}
 PARTS=${PARTS:-$(( (N + 15624) / 15625 ))}
 LATENCY_RATE=${LATENCY_RATE:-10000}
 LATENCY_SECONDS=${LATENCY_SECONDS:-20}
+BACKLOG=${BACKLOG:-0}
+STEP_MS=1
+WM=""
+if [ "$BACKLOG" = 1 ]; then STEP_MS=100; WM=", watermark_delay => '5 seconds'"; fi
 COLUMNS_SQL='url text, referrer text, ip inet, ms int, host text, event_time timestamptz'
 GLIBC_BROKER=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967295:glibc.malloc.top_pad=67108864:glibc.malloc.arena_max=1
 [ -x test/sw_broker ] && [ -x test/sw_produce ] || make -s tools
@@ -60,7 +69,7 @@ export PGOPTIONS='-c client_min_messages=warning'
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $("$PG_BIN/postgres" --version)"
 echo "== preloading $N web events onto $PARTS partitions"
 test/sw_produce -b "$BS" -t events --generate web --count "$N" --partitions "$PARTS" --seed 1 \
-	--malformed-pct 0 --out-of-order-pct 0 --start-ms 1795608000000 --step-ms 1 \
+	--malformed-pct 0 --out-of-order-pct 0 --start-ms 1795608000000 --step-ms "$STEP_MS" \
 	>/dev/null 2>"$WORK/preload.err" || { cat "$WORK/preload.err"; exit 1; }
 
 cluster_psql -q <<'SQL'
@@ -94,10 +103,10 @@ SQL
 
 declare -A WINDOW=(
 	[ingest]=''
-	[tumbling]="SELECT sw.create_window(%L, %L, 'tumbling', 'count(*) AS hits, sum(ms) AS ms', group_by => 'host', event_time => 'event_time', size => '1 minute')"
-	[sliding]="SELECT sw.create_window(%L, %L, 'sliding', 'count(*) AS hits, sum(ms) AS ms', group_by => 'host', event_time => 'event_time', size => '1 hour', slide => '5 minutes')"
-	[session]="SELECT sw.create_window(%L, %L, 'session', 'count(*) AS hits, sum(ms) AS ms', group_by => 'host(ip) || ''/'' || mod(kafka_offset, 100) AS visitor', event_time => 'event_time', gap => '5 minutes')"
-	[count]="SELECT sw.create_window(%L, %L, 'count', 'count(*) AS hits, sum(ms) AS ms', group_by => 'ip', event_time => 'event_time', count => 3)"
+	[tumbling]="SELECT sw.create_window(%L, %L, 'tumbling', 'count(*) AS hits, sum(ms) AS ms', group_by => 'host', event_time => 'event_time', size => '1 minute'$WM)"
+	[sliding]="SELECT sw.create_window(%L, %L, 'sliding', 'count(*) AS hits, sum(ms) AS ms', group_by => 'host', event_time => 'event_time', size => '1 hour', slide => '5 minutes'$WM)"
+	[session]="SELECT sw.create_window(%L, %L, 'session', 'count(*) AS hits, sum(ms) AS ms', group_by => 'host(ip) || ''/'' || mod(kafka_offset, 100) AS visitor', event_time => 'event_time', gap => '5 minutes'$WM)"
+	[count]="SELECT sw.create_window(%L, %L, 'count', 'count(*) AS hits, sum(ms) AS ms', group_by => 'ip', event_time => 'event_time', count => 3$WM)"
 )
 KINDS="ingest tumbling sliding session count"
 declare -A RATES
@@ -120,6 +129,8 @@ for r in $(seq "$RUNS"); do
 			expect=$N
 			[ "$k" = sliding ] && expect=$((N * 12))
 			[ "$check" = "$expect" ] || echo "   note: $run counted $check events in its window (expected $expect)"
+			late=$(cluster_psql -qAt -c "SELECT late_dropped FROM sw.windows WHERE name = '${run}_w'")
+			[ "$BACKLOG" = 1 ] && [ "$late" != 0 ] && echo "   BACKLOG CHECK FAILED: $run dropped $late events as late"
 		fi
 		RATES[$k]+=" $(awk -v n="$N" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')"
 		cluster_psql -q -c "SELECT sw.drop_source('$run', cascade => true)" >/dev/null
