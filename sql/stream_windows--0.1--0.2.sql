@@ -177,3 +177,18 @@ CREATE FUNCTION @extschema@.resume_window(name text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'sw_resume_window'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+--
+-- Trust III: definitions and relations that survive a dump and restore.
+--
+
+-- The staging and result tables by name as well (their OIDs change with a
+-- restore), and the catalog version a window's analysis was stored under.
+ALTER TABLE @extschema@.source ADD COLUMN staging_name text;
+UPDATE @extschema@.source s SET staging_name = pg_catalog.format('%I.%I', n.nspname, c.relname)
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+ WHERE c.oid OPERATOR(pg_catalog.=) s.staging;
+ALTER TABLE @extschema@.window ADD COLUMN result_name text, ADD COLUMN catversion int;
+UPDATE @extschema@.window w SET result_name = pg_catalog.format('%I.%I', n.nspname, c.relname)
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+ WHERE c.oid OPERATOR(pg_catalog.=) w.result;

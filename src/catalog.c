@@ -632,8 +632,8 @@ catalog_window_errors(const char *window_name, int n, const int *partitions,
  * library was replaced, the workers wait for ALTER EXTENSION ... UPDATE
  * instead of failing on a catalog they do not know.
  */
-void
-catalog_check_extension_version(void)
+static char *
+extension_version(void)
 {
 	char	   *version = NULL;
 
@@ -641,6 +641,22 @@ catalog_check_extension_version(void)
 					   "SELECT extversion FROM pg_catalog.pg_extension"
 					   " WHERE extname OPERATOR(pg_catalog.=) 'stream_windows'",
 					   0, NULL, NULL, NULL, SPI_OK_SELECT, text_value_row, &version);
+	return version;
+}
+
+bool
+catalog_extension_current(void)
+{
+	char	   *version = extension_version();
+
+	return version != NULL && strcmp(version, SW_EXTENSION_VERSION) == 0;
+}
+
+void
+catalog_check_extension_version(void)
+{
+	char	   *version = extension_version();
+
 	if (version != NULL && strcmp(version, SW_EXTENSION_VERSION) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -648,4 +664,113 @@ catalog_check_extension_version(void)
 						SW_EXTENSION_VERSION, version),
 				 errhint("Run ALTER EXTENSION stream_windows UPDATE in database \"%s\".",
 						 get_database_name(MyDatabaseId))));
+}
+
+/* ------------------------------------------------------------------------
+ * After a dump and restore: relations found again by name
+ * ------------------------------------------------------------------------
+ */
+
+typedef struct RelRef
+{
+	int			id;
+	Oid			relid;
+	char	   *name;			/* as stored: schema.table, quoted */
+} RelRef;
+
+static void
+relref_row(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	List	  **list = arg;
+	RelRef	   *r = palloc(sizeof(RelRef));
+	bool		isnull;
+
+	r->id = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
+	r->relid = DatumGetObjectId(heap_getattr(tup, 2, desc, &isnull));
+	r->name = SPI_getvalue(tup, desc, 3);
+	*list = lappend(*list, r);
+}
+
+static char *
+relation_qualified_name(Oid relid)
+{
+	char	   *rel = get_rel_name(relid);
+
+	return rel ? quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), rel) : NULL;
+}
+
+/*
+ * Which relation a stored (OID, name) pair means now.  Same cluster: the
+ * OID, whose name is the stored one (or, renamed, a new one: *renamed).
+ * After pg_dump and pg_restore into another database the OIDs are new:
+ * the relation is found by its name.
+ */
+static Oid
+resolve_relation(Oid relid, const char *name, bool *renamed)
+{
+	char	   *current = relation_qualified_name(relid);
+	Oid			byname = InvalidOid;
+
+	*renamed = false;
+	if (current != NULL && name != NULL && strcmp(current, name) == 0)
+		return relid;
+	if (name != NULL)
+		byname = RangeVarGetRelid(makeRangeVarFromNameList(sw_qualified_name_list(name)),
+								  NoLock, true);
+	if (OidIsValid(byname))
+		return byname;
+	*renamed = (current != NULL);
+	return relid;
+}
+
+/*
+ * Bring the stored staging and result tables (their OIDs, names and owners)
+ * in line with what the database holds, for sources and windows alike; a
+ * window whose relations had to be found by name is analyzed again from its
+ * SQL text when it is next loaded (catversion NULL).  Cheap when nothing
+ * moved: one syscache lookup per relation.
+ */
+void
+catalog_resolve_relations(void)
+{
+	static const char *const what[2][4] = {
+		{"source", "staging", "staging_name", "UPDATE sw.window SET catversion = NULL WHERE source_id OPERATOR(pg_catalog.=) $1"},
+		{"window", "result", "result_name", "UPDATE sw.window SET catversion = NULL WHERE id OPERATOR(pg_catalog.=) $1"},
+	};
+
+	for (int k = 0; k < 2; k++)
+	{
+		List	   *refs = NIL;
+		ListCell   *lc;
+
+		(void) catalog_run(InvalidOid,
+						   psprintf("SELECT id, %s, %s FROM sw.%s", what[k][1], what[k][2], what[k][0]),
+						   0, NULL, NULL, NULL, SPI_OK_SELECT, relref_row, &refs);
+		foreach(lc, refs)
+		{
+			RelRef	   *r = lfirst(lc);
+			bool		renamed;
+			Oid			relid = resolve_relation(r->relid, r->name, &renamed);
+			Oid			types[4] = {INT4OID, OIDOID, OIDOID, TEXTOID};
+			Datum		v[4];
+
+			if (relid == r->relid && !renamed)
+				continue;
+			v[0] = Int32GetDatum(r->id);
+			v[1] = ObjectIdGetDatum(relid);
+			v[2] = ObjectIdGetDatum(sw_relation_owner(relid));
+			v[3] = CStringGetTextDatum(relation_qualified_name(relid));
+			catalog_exec(psprintf("UPDATE sw.%s SET %s = $2, owner = $3, %s = $4"
+								  " WHERE id OPERATOR(pg_catalog.=) $1",
+								  what[k][0], what[k][1], what[k][2]),
+						 4, types, v, SPI_OK_UPDATE);
+			if (relid != r->relid)
+			{
+				ereport(LOG,
+						(errmsg("stream_windows: %s \"%s\" found again by the name of its table (OID %u, was %u)",
+								what[k][0], r->name, relid, r->relid)));
+				catalog_exec(what[k][3], 1, types, v, SPI_OK_UPDATE);
+			}
+		}
+	}
 }

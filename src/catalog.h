@@ -138,6 +138,15 @@ extern void catalog_find_by_name(const char *table, const char *relcol,
 								 const char *columns, const char *name,
 								 CatalogRowFn fn, void *arg);
 
+/*
+ * Stored staging/result table OIDs, names and owners brought in line with
+ * the database (after pg_dump and pg_restore the OIDs are new).
+ */
+extern void catalog_resolve_relations(void);
+
+/* Is the installed extension version the one this library serves? */
+extern bool catalog_extension_current(void);
+
 /* ERROR, with a hint to ALTER EXTENSION ... UPDATE, unless the installed version is ours. */
 extern void catalog_check_extension_version(void);
 

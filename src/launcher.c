@@ -33,6 +33,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "catalog.h"
 #include "guc.h"
 #include "launcher.h"
 #include "privilege.h"
@@ -92,6 +93,9 @@ read_sources(void)
 
 	if (OidIsValid(get_extension_oid("stream_windows", true)))
 	{
+		/* after a restore the tables' OIDs are new: find them by name */
+		if (catalog_extension_current())
+			catalog_resolve_relations();
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		/* a source runs as its staging table's owner */

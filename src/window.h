@@ -36,6 +36,12 @@ typedef struct SwDefinition
 } SwDefinition;
 
 extern char *sw_definition_to_string(SwDefinition *def);
+
+/* The definition analyzed again from its SQL fragments (window_admin.c). */
+extern SwDefinition *sw_analyze_definition_text(Oid staging, const char *aggregates,
+												const char *group_by,
+												const char *event_time,
+												const char *filter);
 extern SwDefinition *sw_definition_from_string(const char *str);
 
 /* All windows of one source, as the worker (or a backfill) runs them. */

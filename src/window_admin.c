@@ -26,6 +26,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/catversion.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -518,6 +519,26 @@ analyze_definition(Oid staging, WindowArgs *a)
 	return def;
 }
 
+/*
+ * A window's definition analyzed again from its SQL text, as the caller
+ * (the engine runs it as the window's owner, with its search_path): after
+ * a dump and restore, or a new major version, the stored analysis may name
+ * objects by OIDs that are no longer theirs.
+ */
+SwDefinition *
+sw_analyze_definition_text(Oid staging, const char *aggregates, const char *group_by,
+						   const char *event_time, const char *filter)
+{
+	WindowArgs	a;
+
+	memset(&a, 0, sizeof(a));
+	a.aggregates = (char *) aggregates;
+	a.group_by = (char *) group_by;
+	a.event_time = (char *) event_time;
+	a.filter = (char *) filter;
+	return analyze_definition(staging, &a);
+}
+
 /* ------------------------------------------------------------------------
  * The result table
  * ------------------------------------------------------------------------
@@ -669,11 +690,12 @@ lock_source(const char *name, bool by_id, int id)
 static int
 insert_window(WindowArgs *a, SourceInfo src, Oid result, SwDefinition *def)
 {
-	Oid			types[21] = {TEXTOID, OIDOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	Oid			types[23] = {TEXTOID, OIDOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 		TEXTOID, INTERVALOID, INTERVALOID, INTERVALOID, INT4OID, INTERVALOID,
-	TIMESTAMPTZOID, INTERVALOID, INTERVALOID, INTERVALOID, BOOLOID, TEXTOID, OIDOID, TEXTOID};
-	Datum		v[21];
-	char		n[22] = "                     ";
+		TIMESTAMPTZOID, INTERVALOID, INTERVALOID, INTERVALOID, BOOLOID, TEXTOID, OIDOID, TEXTOID,
+	TEXTOID, INT4OID};
+	Datum		v[23];
+	char		n[24] = "                       ";
 	int			id = 0;
 
 	v[0] = CStringGetTextDatum(a->name);
@@ -706,15 +728,19 @@ insert_window(WindowArgs *a, SourceInfo src, Oid result, SwDefinition *def)
 	v[19] = ObjectIdGetDatum(GetUserId());	/* the caller: the owner */
 	/* the owner's code runs with the search_path it was written for */
 	v[20] = CStringGetTextDatum(namespace_search_path);
+	/* after a dump and restore: the table by name, the analysis redone */
+	v[21] = CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(get_rel_namespace(result)),
+															get_rel_name(result)));
+	v[22] = Int32GetDatum(CATALOG_VERSION_NO);
 
 	(void) catalog_run(InvalidOid,
 					   "INSERT INTO sw.window (name, result, source_id, kind, aggregates,"
 					   " group_by, event_time, filter, size, slide, gap, count, timeout,"
 					   " origin, watermark_delay, allowed_lateness, idle_timeout, backfill,"
-					   " definition, owner, search_path)"
+					   " definition, owner, search_path, result_name, catversion)"
 					   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-					   " $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
-					   21, types, v, n, SPI_OK_INSERT_RETURNING, catalog_row_int4, &id);
+					   " $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING id",
+					   23, types, v, n, SPI_OK_INSERT_RETURNING, catalog_row_int4, &id);
 	v[0] = Int32GetDatum(id);
 	v[1] = Int32GetDatum(src.id);
 	types[0] = INT4OID;

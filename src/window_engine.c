@@ -36,6 +36,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/catversion.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -1751,6 +1752,40 @@ sw_engine_check_access(SwEngine *e)
 	return false;
 }
 
+/*
+ * The analyzed definition as stored, unless it was stored by another
+ * catalog version or its relations had to be found again by name (after a
+ * dump and restore, catalog_resolve_relations): then the SQL text is
+ * analyzed again, as the owner with the search_path of the window's
+ * creation, and stored.
+ */
+static SwDefinition *
+window_definition(SwWindow *w, HeapTuple tup, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		cv = heap_getattr(tup, 27, desc, &isnull);
+	SwDefinition *def;
+	SwPrivState ps;
+	Oid			types[3] = {INT4OID, TEXTOID, INT4OID};
+	Datum		v[3];
+
+	if (!isnull && DatumGetInt32(cv) == CATALOG_VERSION_NO)
+		return sw_definition_from_string(row_string(tup, desc, 12));
+	ereport(LOG,
+			(errmsg("stream_windows: analyzing window \"%s\" again from its SQL text", w->name)));
+	sw_priv_begin_role(&ps, w->owner, w->search_path);
+	def = sw_analyze_definition_text(w->staging, row_string(tup, desc, 23),
+									 row_string(tup, desc, 24), row_string(tup, desc, 25),
+									 row_string(tup, desc, 26));
+	sw_priv_end(&ps);
+	v[0] = Int32GetDatum(w->id);
+	v[1] = CStringGetTextDatum(sw_definition_to_string(def));
+	v[2] = Int32GetDatum(CATALOG_VERSION_NO);
+	catalog_exec("UPDATE sw.window SET definition = $2, catversion = $3"
+				 " WHERE id OPERATOR(pg_catalog.=) $1", 3, types, v, SPI_OK_UPDATE);
+	return def;
+}
+
 /* Build one window from its catalog row (see sw_engine_load for the columns). */
 static SwWindow *
 build_window(HeapTuple tup, TupleDesc desc, Oid staging, MemoryContext cxt)
@@ -1800,7 +1835,7 @@ build_window(HeapTuple tup, TupleDesc desc, Oid staging, MemoryContext cxt)
 	w->delay = row_int64_or(tup, desc, 9, 0);
 	w->lateness = row_int64_or(tup, desc, 10, 0);
 	w->idle_timeout = row_int64_or(tup, desc, 11, 0);
-	def = sw_definition_from_string(row_string(tup, desc, 12));
+	def = window_definition(w, tup, desc);
 	w->wm = DatumGetTimestampTz(heap_getattr(tup, 13, desc, &isnull));
 	w->has_wm = !isnull;
 	w->open_windows = row_int64_or(tup, desc, 14, 0);
@@ -1925,7 +1960,7 @@ window_rows(int source_id, int only_window)
 		" (extract(epoch FROM w.gap) OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8,"
 		" w.count::pg_catalog.int8,"
 		" (extract(epoch FROM w.timeout) OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8,"
-		" w.search_path"
+		" w.search_path, w.aggregates, w.group_by, w.event_time, w.filter, w.catversion"
 		"  FROM sw.window w JOIN sw.window_state st ON st.window_id OPERATOR(pg_catalog.=) w.id"
 		" WHERE w.source_id OPERATOR(pg_catalog.=) $1"
 		"   AND ($2 OPERATOR(pg_catalog.=) 0 OR w.id OPERATOR(pg_catalog.=) $2)"
