@@ -44,6 +44,8 @@ is(sql(q{SELECT count(*) FROM canary}), '1', '(a) no crash restart (the UNLOGGED
 is(sql(q{SELECT count(*) || ' ' || count(DISTINCT kafka_offset) || ' ' || pg_typeof(max(v)) FROM alt}),
 	'20 20 text', '(a) every event staged once, into the new type');
 is(sql(q{SELECT c || '/' || s FROM alt_w}), '20/210', '(a) the window is exact');
+SwTest::poll($node, q{SELECT bool_and(high_watermark >= next_offset) FROM sw.source_partitions
+	WHERE source_name = 'alt'}, 't', 'sw.source_partitions never shows high_watermark below next_offset');
 
 # --- (b) the staging table dropped by hand
 sql(qq{SELECT sw.create_source('gone', '$bs', 'gone', columns => 'n int')});
