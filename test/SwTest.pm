@@ -19,10 +19,14 @@ use Time::HiRes qw(usleep);
 our $TIMEOUT = $ENV{SW_TEST_TIMEOUT} // 60;
 
 # A cluster with stream_windows preloaded and the extension created.
+# Options: conf (more postgresql.conf lines), log_min_messages,
+# install_path (another PostgreSQL installation), extension => 0 (do not
+# create the extension).
 sub node
 {
 	my ($name, %opts) = @_;
-	my $node = PostgreSQL::Test::Cluster->new($name);
+	my $node = PostgreSQL::Test::Cluster->new($name,
+		$opts{install_path} ? (install_path => $opts{install_path}) : ());
 	$node->init;
 	$node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'stream_windows'
@@ -34,7 +38,8 @@ log_min_messages = ${\ ($opts{log_min_messages} // 'log')}
 });
 	$node->append_conf('postgresql.conf', $opts{conf}) if $opts{conf};
 	$node->start;
-	$node->safe_psql('postgres', 'CREATE EXTENSION stream_windows');
+	$node->safe_psql('postgres', 'CREATE EXTENSION stream_windows')
+	  unless defined $opts{extension} && !$opts{extension};
 	return $node;
 }
 

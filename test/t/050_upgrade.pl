@@ -41,17 +41,8 @@ my $k = 0;
 for my $version (sort keys %releases)
 {
 	my $topic = 'up' . $k++;
-	my $node = PostgreSQL::Test::Cluster->new("upgrade_$version",
-		install_path => $releases{$version});
-	$node->init;
-	$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'stream_windows'
-sw.database = 'postgres'
-sw.restart_delay = '200ms'
-max_worker_processes = 16
-timezone = 'UTC'
-});
-	$node->start;
+	my $node = SwTest::node("upgrade_$version", install_path => $releases{$version},
+		extension => 0, conf => "timezone = 'UTC'\n");
 	my $sql = sub { return $node->safe_psql('postgres', $_[0]); };
 	$sql->("CREATE EXTENSION stream_windows VERSION '$version'");
 	is($sql->(q{SELECT extversion FROM pg_extension WHERE extname = 'stream_windows'}), $version,

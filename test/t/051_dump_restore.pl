@@ -45,16 +45,7 @@ $old->command_ok([ 'pg_dump', '-Fc', '-f', $dump, '-d', $old->connstr('postgres'
 	'pg_dump of the database');
 $old->stop;
 
-my $new = PostgreSQL::Test::Cluster->new('dump_new');
-$new->init;
-$new->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'stream_windows'
-sw.database = 'postgres'
-sw.restart_delay = '200ms'
-max_worker_processes = 16
-timezone = 'UTC'
-});
-$new->start;
+my $new = SwTest::node('dump_new', extension => 0, conf => "timezone = 'UTC'\n");
 # roles are global (pg_dumpall --globals-only); other objects first, so
 # that the restored ones get other OIDs than in the old cluster
 $new->safe_psql('postgres', q{
