@@ -124,6 +124,30 @@ sw_agg_context_switch(SwAggContext *actx, MemoryContext aggcontext)
 	actx->econtext->ecxt_per_query_memory = aggcontext;
 }
 
+/*
+ * Call expressions for the support functions, as nodeAgg.c builds them:
+ * a polymorphic transition, combine or final function (a user aggregate
+ * over anyelement, PostgreSQL 16's array_agg) learns its actual argument
+ * types from them (get_fn_expr_argtype).
+ */
+static void
+set_call_exprs(SwAggregate *agg, Aggref *aggref, Form_pg_aggregate form,
+			   Oid *inputtypes, int ninputs)
+{
+	Expr	   *transexpr;
+	Expr	   *combineexpr;
+
+	build_aggregate_transfn_expr(inputtypes, ninputs, 0, aggref->aggvariadic,
+								 agg->transtype, aggref->inputcollid, form->aggtransfn,
+								 InvalidOid, &transexpr, NULL);
+	fmgr_info_set_expr((Node *) transexpr, &agg->transfn);
+	/* the combine function is called like a transition function over states */
+	build_aggregate_transfn_expr(&agg->transtype, 1, 0, false, agg->transtype,
+								 aggref->inputcollid, form->aggcombinefn, InvalidOid,
+								 &combineexpr, NULL);
+	fmgr_info_set_expr((Node *) combineexpr, &agg->combinefn);
+}
+
 void
 sw_agg_prepare(SwAggregate *agg, Aggref *aggref, SwAggContext *actx, EState *estate)
 {
@@ -173,6 +197,7 @@ sw_agg_prepare(SwAggregate *agg, Aggref *aggref, SwAggContext *actx, EState *est
 
 	fmgr_info(form->aggtransfn, &agg->transfn);
 	fmgr_info(form->aggcombinefn, &agg->combinefn);
+	set_call_exprs(agg, aggref, form, inputtypes, ninputs);
 	agg->transfn_strict = agg->transfn.fn_strict;
 	agg->combinefn_strict = agg->combinefn.fn_strict;
 	agg->trans_fcinfo = make_fcinfo(&agg->transfn, ninputs + 1, aggref->inputcollid, actx);
@@ -183,13 +208,28 @@ sw_agg_prepare(SwAggregate *agg, Aggref *aggref, SwAggContext *actx, EState *est
 		fmgr_info(form->aggfinalfn, &agg->finalfn);
 		agg->finalfn_strict = agg->finalfn.fn_strict;
 		agg->nfinalargs = form->aggfinalextra ? ninputs + 1 : 1;
+		{
+			Expr	   *finalexpr;
+
+			build_aggregate_finalfn_expr(inputtypes, agg->nfinalargs, agg->transtype,
+										 aggref->aggtype, aggref->inputcollid,
+										 form->aggfinalfn, &finalexpr);
+			fmgr_info_set_expr((Node *) finalexpr, &agg->finalfn);
+		}
 		agg->final_fcinfo = make_fcinfo(&agg->finalfn, agg->nfinalargs,
 										aggref->inputcollid, actx);
 	}
 	if (agg->internal_state)
 	{
+		Expr	   *serialexpr;
+		Expr	   *deserialexpr;
+
 		fmgr_info(form->aggserialfn, &agg->serialfn);
 		fmgr_info(form->aggdeserialfn, &agg->deserialfn);
+		build_aggregate_serialfn_expr(form->aggserialfn, &serialexpr);
+		fmgr_info_set_expr((Node *) serialexpr, &agg->serialfn);
+		build_aggregate_deserialfn_expr(form->aggdeserialfn, &deserialexpr);
+		fmgr_info_set_expr((Node *) deserialexpr, &agg->deserialfn);
 		agg->serial_fcinfo = make_fcinfo(&agg->serialfn, 1, InvalidOid, actx);
 		agg->deserial_fcinfo = make_fcinfo(&agg->deserialfn, 2, InvalidOid, actx);
 	}

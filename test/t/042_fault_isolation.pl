@@ -154,6 +154,18 @@ like(sql(q{SELECT last_error FROM sw.windows WHERE name = 'wide'}), qr/sw\.max_o
 is(sql(q{SELECT c FROM chk_other}), '116', '(d2) the other windows go on');
 sql(q{ALTER SYSTEM RESET sw.max_open_rows; SELECT pg_reload_conf();});
 
+# --- (d3) a polymorphic user aggregate (its functions learn their argument
+# types from the call expressions the engine builds, as nodeAgg does)
+sql(q{CREATE FUNCTION pmax(anyelement, anyelement) RETURNS anyelement LANGUAGE sql IMMUTABLE
+		AS 'SELECT greatest($1, $2)';
+	CREATE AGGREGATE pmax_agg(anyelement) (SFUNC = pmax, STYPE = anyelement, COMBINEFUNC = pmax);
+	SELECT sw.create_window('poly', 'div', 'count', 'pmax_agg(n) AS m, pmax_agg(n::text) AS mt',
+		count => 1000);});
+produce('div', 25, 29);
+SwTest::applied($node, 'div', 30, '(d3) more events');
+SwTest::poll($node, q{SELECT m || ' ' || mt FROM poly}, '29 9', '(d3) a polymorphic aggregate works in a window');
+is(sql(q{SELECT count(*) FROM sw.window_errors WHERE window_name = 'poly'}), '0', '(d3) without errors');
+
 # --- (e) limits at create time
 ($rc, $out, $err) = $node->psql('postgres', q{SELECT sw.create_window('too_many', 'chk', 'sliding', 'count(*)',
 	size => '1 day', slide => '1 second')});
