@@ -239,6 +239,8 @@ isolate_window(SwEngine *e, int i, const SwEvent *events, int n, TimestampTz now
 			skip_event(&se, events, k, error_text(edata));
 			continue;
 		}
+		if (mode != SW_LOAD_WORKER && edata->sqlerrcode == ERRCODE_PROGRAM_LIMIT_EXCEEDED)
+			ReThrowError(edata);	/* sw.max_open_rows: says so itself */
 		if (mode != SW_LOAD_WORKER)
 			ereport(ERROR,
 					(errcode(edata->sqlerrcode),
