@@ -47,7 +47,7 @@ PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
 SHLIB_LINK = -lrdkafka
 
-EXTRA_CLEAN = tmp_check tmp_check_regress tmp_releases results regression.diffs regression.out
+EXTRA_CLEAN = tmp_check tmp_check_regress tmp_check_isolation tmp_releases output_iso results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -56,10 +56,18 @@ include $(PGXS)
 include $(srcdir)/test/tools.mk
 all: tools
 
-# test/check.sh runs the two halves separately to count them.
-.PHONY: installcheck-regress-only installcheck-tap-only
+# Isolation tests: administration racing on a source (test/isolation).
+ISOLATION_TESTS = window_admin_race
+ISOLATION_TEST_OPTS = --inputdir=$(srcdir)/test/isolation --temp-instance=tmp_check_isolation \
+	--temp-config=$(srcdir)/test/regress.conf --load-extension=$(EXTENSION) \
+	--dbname=contrib_regression
+
+# test/check.sh runs each part separately to count them.
+.PHONY: installcheck-regress-only installcheck-tap-only installcheck-isolation-only
 installcheck-regress-only:
 	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
+installcheck-isolation-only:
+	$(pg_isolation_regress_installcheck) $(ISOLATION_TEST_OPTS) $(ISOLATION_TESTS)
 installcheck-tap-only:
 	$(prove_installcheck)
 

@@ -70,6 +70,16 @@ passed=$((passed + r_ok)); failed=$((failed + r_bad))
 if [ "$r_status" -ne 0 ] && [ "$r_bad" -eq 0 ]; then failed=$((failed + 1)); fi
 [ -f "$WORK/regression.diffs" ] && cat "$WORK/regression.diffs"
 
+echo "== isolation (pg_isolation_regress)"
+(cd "$WORK" && "${RUN[@]}" make -s installcheck-isolation-only) >"$LOG/isolation.out" 2>&1
+i_status=$?
+cat "$LOG/isolation.out"
+i_ok=$(grep -cE '\.\.\. ok' "$LOG/isolation.out")
+i_bad=$(grep -cE '\.\.\. FAILED' "$LOG/isolation.out")
+passed=$((passed + i_ok)); failed=$((failed + i_bad))
+if [ "$i_status" -ne 0 ] && [ "$i_bad" -eq 0 ]; then failed=$((failed + 1)); fi
+[ -f "$WORK/output_iso/regression.diffs" ] && cat "$WORK/output_iso/regression.diffs"
+
 echo "== TAP"
 (cd "$WORK" && "${RUN[@]}" make -s installcheck-tap-only PROVE_FLAGS="-I test -v") >"$LOG/tap.out" 2>&1
 grep -E '^(t|test)/|^(not )?ok |^# |Result:|Files=' "$LOG/tap.out"
