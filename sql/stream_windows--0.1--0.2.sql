@@ -192,3 +192,14 @@ ALTER TABLE @extschema@.window ADD COLUMN result_name text, ADD COLUMN catversio
 UPDATE @extschema@.window w SET result_name = pg_catalog.format('%I.%I', n.nspname, c.relname)
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
  WHERE c.oid OPERATOR(pg_catalog.=) w.result;
+
+-- Which database a row was made in ("system identifier:database OID"): only
+-- in another one (a restore) are its tables looked up again by name.
+ALTER TABLE @extschema@.source ADD COLUMN home text;
+ALTER TABLE @extschema@.window ADD COLUMN home text;
+UPDATE @extschema@.source SET home = (SELECT system_identifier FROM pg_catalog.pg_control_system())::text
+	OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||)
+	(SELECT oid FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())::text;
+UPDATE @extschema@.window SET home = (SELECT system_identifier FROM pg_catalog.pg_control_system())::text
+	OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||)
+	(SELECT oid FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())::text;

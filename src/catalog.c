@@ -20,6 +20,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_authid.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -676,6 +677,7 @@ typedef struct RelRef
 	int			id;
 	Oid			relid;
 	char	   *name;			/* as stored: schema.table, quoted */
+	char	   *home;			/* the database it was made in */
 } RelRef;
 
 static void
@@ -688,7 +690,15 @@ relref_row(void *arg, HeapTuple tup, TupleDesc desc)
 	r->id = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
 	r->relid = DatumGetObjectId(heap_getattr(tup, 2, desc, &isnull));
 	r->name = SPI_getvalue(tup, desc, 3);
+	r->home = SPI_getvalue(tup, desc, 4);
 	*list = lappend(*list, r);
+}
+
+/* This database, as stored in a row's home: "system identifier:database OID". */
+char *
+catalog_home(void)
+{
+	return psprintf(UINT64_FORMAT ":%u", GetSystemIdentifier(), MyDatabaseId);
 }
 
 static char *
@@ -706,7 +716,7 @@ relation_qualified_name(Oid relid)
  * the relation is found by its name.
  */
 static Oid
-resolve_relation(Oid relid, const char *name, bool *renamed)
+resolve_relation(Oid relid, const char *name, bool restored, bool *renamed)
 {
 	char	   *current = relation_qualified_name(relid);
 	Oid			byname = InvalidOid;
@@ -714,7 +724,13 @@ resolve_relation(Oid relid, const char *name, bool *renamed)
 	*renamed = false;
 	if (current != NULL && name != NULL && strcmp(current, name) == 0)
 		return relid;
-	if (name != NULL)
+
+	/*
+	 * Only in another database than the row was made in: in its own, a
+	 * table of that name made after the original was dropped by hand is
+	 * somebody else's, not the source's or window's.
+	 */
+	if (name != NULL && restored)
 		byname = RangeVarGetRelid(makeRangeVarFromNameList(sw_qualified_name_list(name)),
 								  NoLock, true);
 	if (OidIsValid(byname))
@@ -738,33 +754,39 @@ catalog_resolve_relations(void)
 		{"window", "result", "result_name", "UPDATE sw.window SET catversion = NULL WHERE id OPERATOR(pg_catalog.=) $1"},
 	};
 
+	char	   *home = catalog_home();
+
 	for (int k = 0; k < 2; k++)
 	{
 		List	   *refs = NIL;
 		ListCell   *lc;
 
 		(void) catalog_run(InvalidOid,
-						   psprintf("SELECT id, %s, %s FROM sw.%s", what[k][1], what[k][2], what[k][0]),
+						   psprintf("SELECT id, %s, %s, home FROM sw.%s", what[k][1], what[k][2], what[k][0]),
 						   0, NULL, NULL, NULL, SPI_OK_SELECT, relref_row, &refs);
 		foreach(lc, refs)
 		{
 			RelRef	   *r = lfirst(lc);
+			bool		restored = r->home == NULL || strcmp(r->home, home) != 0;
 			bool		renamed;
-			Oid			relid = resolve_relation(r->relid, r->name, &renamed);
-			Oid			types[4] = {INT4OID, OIDOID, OIDOID, TEXTOID};
-			Datum		v[4];
+			Oid			relid = resolve_relation(r->relid, r->name, restored, &renamed);
+			Oid			types[5] = {INT4OID, OIDOID, OIDOID, TEXTOID, TEXTOID};
+			Datum		v[5];
 
-			if (relid == r->relid && !renamed)
+			if (relid == r->relid && !renamed && !restored)
 				continue;
+			if (!OidIsValid(sw_relation_owner(relid)))
+				continue;		/* gone, and nothing of its name: left as it is */
 			v[0] = Int32GetDatum(r->id);
 			v[1] = ObjectIdGetDatum(relid);
 			v[2] = ObjectIdGetDatum(sw_relation_owner(relid));
 			v[3] = CStringGetTextDatum(relation_qualified_name(relid));
-			catalog_exec(psprintf("UPDATE sw.%s SET %s = $2, owner = $3, %s = $4"
+			v[4] = CStringGetTextDatum(home);
+			catalog_exec(psprintf("UPDATE sw.%s SET %s = $2, owner = $3, %s = $4, home = $5"
 								  " WHERE id OPERATOR(pg_catalog.=) $1",
 								  what[k][0], what[k][1], what[k][2]),
-						 4, types, v, SPI_OK_UPDATE);
-			if (relid != r->relid)
+						 5, types, v, SPI_OK_UPDATE);
+			if (relid != r->relid || restored)
 			{
 				ereport(LOG,
 						(errmsg("stream_windows: %s \"%s\" found again by the name of its table (OID %u, was %u)",

@@ -138,6 +138,9 @@ extern void catalog_find_by_name(const char *table, const char *relcol,
 								 const char *columns, const char *name,
 								 CatalogRowFn fn, void *arg);
 
+/* This database, as rows of sw.source and sw.window record where they were made. */
+extern char *catalog_home(void);
+
 /*
  * Stored staging/result table OIDs, names and owners brought in line with
  * the database (after pg_dump and pg_restore the OIDs are new).

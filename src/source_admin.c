@@ -618,10 +618,10 @@ sw_create_source(PG_FUNCTION_ARGS)
 	List	   *names;
 	RangeVar   *rv;
 	Oid			relid;
-	Oid			types[11] = {TEXTOID, OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-	TEXTOID, JSONBOID, INTERVALOID, OIDOID, TEXTOID};
-	Datum		values[11];
-	char		nulls[11] = "           ";
+	Oid			types[12] = {TEXTOID, OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, JSONBOID, INTERVALOID, OIDOID, TEXTOID, TEXTOID};
+	Datum		values[12];
+	char		nulls[12] = "            ";
 	int			source_id = 0;
 	SwFormatKind kind;
 
@@ -686,12 +686,13 @@ sw_create_source(PG_FUNCTION_ARGS)
 	values[9] = ObjectIdGetDatum(GetUserId());	/* the caller: the owner */
 	/* by name too: after a dump and restore the OID is another */
 	values[10] = CStringGetTextDatum(quote_qualified_identifier(rv->schemaname, rv->relname));
+	values[11] = CStringGetTextDatum(catalog_home());
 	(void) catalog_run(InvalidOid,
 					   "INSERT INTO sw.source (name, staging, brokers, topic, format,"
-					   " columns, start_from, options, retention, owner, staging_name)"
-					   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+					   " columns, start_from, options, retention, owner, staging_name, home)"
+					   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
 					   " RETURNING id",
-					   11, types, values, nulls, SPI_OK_INSERT_RETURNING, catalog_row_int4, &source_id);
+					   12, types, values, nulls, SPI_OK_INSERT_RETURNING, catalog_row_int4, &source_id);
 
 	at_commit(source_id, false, false);
 	PG_RETURN_OID(relid);

@@ -690,12 +690,12 @@ lock_source(const char *name, bool by_id, int id)
 static int
 insert_window(WindowArgs *a, SourceInfo src, Oid result, SwDefinition *def)
 {
-	Oid			types[23] = {TEXTOID, OIDOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	Oid			types[24] = {TEXTOID, OIDOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 		TEXTOID, INTERVALOID, INTERVALOID, INTERVALOID, INT4OID, INTERVALOID,
 		TIMESTAMPTZOID, INTERVALOID, INTERVALOID, INTERVALOID, BOOLOID, TEXTOID, OIDOID, TEXTOID,
-	TEXTOID, INT4OID};
-	Datum		v[23];
-	char		n[24] = "                       ";
+	TEXTOID, INT4OID, TEXTOID};
+	Datum		v[24];
+	char		n[25] = "                        ";
 	int			id = 0;
 
 	v[0] = CStringGetTextDatum(a->name);
@@ -732,15 +732,16 @@ insert_window(WindowArgs *a, SourceInfo src, Oid result, SwDefinition *def)
 	v[21] = CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(get_rel_namespace(result)),
 															get_rel_name(result)));
 	v[22] = Int32GetDatum(CATALOG_VERSION_NO);
+	v[23] = CStringGetTextDatum(catalog_home());
 
 	(void) catalog_run(InvalidOid,
 					   "INSERT INTO sw.window (name, result, source_id, kind, aggregates,"
 					   " group_by, event_time, filter, size, slide, gap, count, timeout,"
 					   " origin, watermark_delay, allowed_lateness, idle_timeout, backfill,"
-					   " definition, owner, search_path, result_name, catversion)"
+					   " definition, owner, search_path, result_name, catversion, home)"
 					   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-					   " $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING id",
-					   23, types, v, n, SPI_OK_INSERT_RETURNING, catalog_row_int4, &id);
+					   " $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id",
+					   24, types, v, n, SPI_OK_INSERT_RETURNING, catalog_row_int4, &id);
 	v[0] = Int32GetDatum(id);
 	v[1] = Int32GetDatum(src.id);
 	types[0] = INT4OID;

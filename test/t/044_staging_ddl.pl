@@ -63,7 +63,16 @@ $log = slurp_file($node->logfile);
 my $starts_after = () = $log =~ /staging table (of source "gone" |with OID \d+ )no longer exists/g;
 cmp_ok($starts_after - $starts_before, '<=', 3, '(b) no tight restart loop (at most 3 tries in 4 s)');
 is(sql(q{SELECT count(*) FROM canary}), '1', '(b) still no crash restart');
+# another role makes a table of the same name: it does not become the source's
+sql(q{CREATE ROLE mallory LOGIN; GRANT CREATE ON SCHEMA public TO mallory; SET ROLE mallory;
+	CREATE TABLE gone (kafka_partition int, kafka_offset bigint, kafka_timestamp timestamptz,
+		kafka_key text, n int);});
+sleep 2;
+is(sql(q{SELECT (SELECT staging FROM sw.source WHERE name = 'gone') <> 'gone'::regclass
+	AND (SELECT count(*) FROM gone) = 0}), 't',
+	'(b) a new table of the dropped one\'s name is not taken over by the source');
 sql(q{SELECT sw.drop_source('gone')});
+is(sql(q{SELECT count(*) FROM pg_class WHERE relname = 'gone'}), '1', "(b) and dropping the source leaves mallory's table alone");
 is(sql(q{SELECT count(*) FROM sw.sources WHERE name = 'gone'}), '0', '(b) the source can be dropped');
 
 done_testing();
