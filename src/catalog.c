@@ -255,6 +255,8 @@ catalog_insert_offset(int source_id, int partition, int64 offset)
 
 static char *qualified_name(Oid relid);
 
+static Datum array_of(int n, const Datum *values, const bool *nulls, Oid type);
+
 static Datum
 int8_array(int n, const int64 *values)
 {
@@ -262,7 +264,7 @@ int8_array(int n, const int64 *values)
 
 	for (int i = 0; i < n; i++)
 		d[i] = Int64GetDatum(values[i]);
-	return PointerGetDatum(construct_array(d, n, INT8OID, 8, true, TYPALIGN_DOUBLE));
+	return array_of(n, d, NULL, INT8OID);
 }
 
 static Datum
@@ -272,7 +274,7 @@ int4_array(int n, const int *values)
 
 	for (int i = 0; i < n; i++)
 		d[i] = Int32GetDatum(values[i]);
-	return PointerGetDatum(construct_array(d, n, INT4OID, 4, true, TYPALIGN_INT));
+	return array_of(n, d, NULL, INT4OID);
 }
 
 void
@@ -517,8 +519,8 @@ sw_resolve_relation(const char *name)
 }
 
 /* A CatalogRowFn: the first column as text, in the caller's context, into *(char **) arg. */
-static void
-text_value_row(void *arg, HeapTuple tup, TupleDesc desc)
+void
+catalog_row_text(void *arg, HeapTuple tup, TupleDesc desc)
 {
 	*(char **) arg = SPI_getvalue(tup, desc, 1);
 }
@@ -641,7 +643,7 @@ extension_version(void)
 	(void) catalog_run(InvalidOid,
 					   "SELECT extversion FROM pg_catalog.pg_extension"
 					   " WHERE extname OPERATOR(pg_catalog.=) 'stream_windows'",
-					   0, NULL, NULL, NULL, SPI_OK_SELECT, text_value_row, &version);
+					   0, NULL, NULL, NULL, SPI_OK_SELECT, catalog_row_text, &version);
 	return version;
 }
 
@@ -773,13 +775,16 @@ catalog_resolve_relations(void)
 			Oid			types[5] = {INT4OID, OIDOID, OIDOID, TEXTOID, TEXTOID};
 			Datum		v[5];
 
+			Oid			owner;
+
 			if (relid == r->relid && !renamed && !restored)
 				continue;
-			if (!OidIsValid(sw_relation_owner(relid)))
+			owner = sw_relation_owner(relid);
+			if (!OidIsValid(owner))
 				continue;		/* gone, and nothing of its name: left as it is */
 			v[0] = Int32GetDatum(r->id);
 			v[1] = ObjectIdGetDatum(relid);
-			v[2] = ObjectIdGetDatum(sw_relation_owner(relid));
+			v[2] = ObjectIdGetDatum(owner);
 			v[3] = CStringGetTextDatum(relation_qualified_name(relid));
 			v[4] = CStringGetTextDatum(home);
 			catalog_exec(psprintf("UPDATE sw.%s SET %s = $2, owner = $3, %s = $4, home = $5"

@@ -127,6 +127,9 @@ extern void catalog_window_errors(const char *window_name, int n, const int *par
 								  const int64 *offsets, const int64 *offset_ends,
 								  char *const *errors);
 
+/* A CatalogRowFn storing column 1 as text (NULL if null) into *(char **) arg. */
+extern void catalog_row_text(void *arg, HeapTuple tup, TupleDesc desc);
+
 /* A CatalogRowFn storing column 1 (int4) into *(int *) arg. */
 extern void catalog_row_int4(void *arg, HeapTuple tup, TupleDesc desc);
 

@@ -104,10 +104,33 @@ sw_relation_filenode(Oid relid)
 	return c ? c->relfilenode : InvalidOid;
 }
 
+Oid
+sw_effective_owner(Oid relid, Oid recorded)
+{
+	Oid			owner = sw_relation_owner(relid);
+
+	return OidIsValid(owner) ? owner : recorded;
+}
+
 bool
 sw_priv_acts_as(Oid role)
 {
 	return superuser() || (OidIsValid(role) && has_privs_of_role(GetUserId(), role));
+}
+
+void
+sw_priv_check_owner(const char *kind, const char *name, Oid owner, const char *action)
+{
+	char	   *role = GetUserNameFromId(owner, true);
+
+	if (sw_priv_acts_as(owner))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied for %s \"%s\"", kind, name),
+			 errdetail("Only the owner of the %s (role \"%s\"), members of that role and superusers may %s.",
+					   kind, role ? role : "?", action),
+			 errhint("Ask the owner, or a superuser, to %s.", action)));
 }
 
 bool

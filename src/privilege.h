@@ -40,6 +40,16 @@ extern Oid	sw_relation_owner(Oid relid);
 /* Its storage (pg_class.relfilenode): changes when the table is rewritten. */
 extern Oid	sw_relation_filenode(Oid relid);
 
+/* A source's or window's owner: its table's, else (table gone) the one recorded. */
+extern Oid	sw_effective_owner(Oid relid, Oid recorded);
+
+/*
+ * ERROR 42501 ("permission denied for <kind> "<name>"") unless the current
+ * user may act as owner; action says what, e.g. "drop it".
+ */
+extern void sw_priv_check_owner(const char *kind, const char *name, Oid owner,
+								const char *action);
+
 /* May the current user act as role (is it, a member with its privileges, or superuser)? */
 extern bool sw_priv_acts_as(Oid role);
 

@@ -566,24 +566,8 @@ lookup_source(const char *name)
 				 errmsg("source \"%s\" does not exist", name),
 				 errdetail("A source is named after its staging table, as given to sw.create_source."),
 				 errhint("The sources are listed in sw.sources.")));
-	if (OidIsValid(sw_relation_owner(ref.staging)))
-		ref.owner = sw_relation_owner(ref.staging);
+	ref.owner = sw_effective_owner(ref.staging, ref.owner);
 	return ref;
-}
-
-/* Only the owner (a role with its privileges) or a superuser may act. */
-static void
-check_source_owner(SourceRef ref, const char *action)
-{
-	if (sw_priv_acts_as(ref.owner))
-		return;
-	ereport(ERROR,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("permission denied for source \"%s\"", ref.name),
-			 errdetail("Only the owner of the source (role \"%s\"), members of that role and superusers may %s it.",
-					   GetUserNameFromId(ref.owner, true) ? GetUserNameFromId(ref.owner, true) : "?",
-					   action),
-			 errhint("Ask the owner, or a superuser, to %s it.", action)));
 }
 
 /* A table owned by role, dropped or emptied as that role. */
@@ -708,7 +692,7 @@ set_paused(FunctionCallInfo fcinfo, bool paused)
 
 	name = required_text(fcinfo, 0, "name");
 	ref = lookup_source(name);
-	check_source_owner(ref, paused ? "pause" : "resume");
+	sw_priv_check_owner("source", ref.name, ref.owner, paused ? "pause it" : "resume it");
 	values[0] = Int32GetDatum(ref.id);
 	values[1] = BoolGetDatum(paused);
 	catalog_exec("UPDATE sw.source SET paused = $2 WHERE id OPERATOR(pg_catalog.=) $1",
@@ -843,7 +827,7 @@ sw_reset_source(PG_FUNCTION_ARGS)
 	start_from = required_text(fcinfo, 1, "start_from");
 	check_start_from(start_from);
 	ref = lookup_source(name);
-	check_source_owner(ref, "reset");
+	sw_priv_check_owner("source", ref.name, ref.owner, "reset it");
 	refuse_if_windows(ref, "reset");
 
 	values[0] = Int32GetDatum(ref.id);
@@ -884,7 +868,7 @@ sw_drop_source(PG_FUNCTION_ARGS)
 
 	name = required_text(fcinfo, 0, "name");
 	ref = lookup_source(name);
-	check_source_owner(ref, "drop");
+	sw_priv_check_owner("source", ref.name, ref.owner, "drop it");
 
 	/*
 	 * Lock the staging table first: a batch in flight finishes, and the

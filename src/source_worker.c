@@ -359,10 +359,11 @@ message_precheck(rd_kafka_message_t *msg)
 static void
 report_partitions(SourceWorker *w, bool pending)
 {
-	bool	   *drained = palloc(sizeof(bool) * Max(w->npartitions, 1));
+	bool	   *drained;
 
 	if (sw_engine_empty(w->engine))
 		return;
+	drained = palloc(sizeof(bool) * Max(w->npartitions, 1));
 	for (int p = 0; p < w->npartitions; p++)
 	{
 		int64		hw = kafka_cached_high_watermark(w->kafka, p);

@@ -1130,16 +1130,8 @@ lookup_window(const char *name, const char *action)
 				 errmsg("window \"%s\" does not exist", name),
 				 errdetail("A window is named after its result table, as given to sw.create_window."),
 				 errhint("The windows are listed in sw.windows.")));
-	if (OidIsValid(sw_relation_owner(ref.result)))
-		ref.owner = sw_relation_owner(ref.result);
-	if (!sw_priv_acts_as(ref.owner))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for window \"%s\"", ref.name),
-				 errdetail("Only the owner of the window (role \"%s\"), members of that role and superusers may %s.",
-						   GetUserNameFromId(ref.owner, true) ? GetUserNameFromId(ref.owner, true) : "?",
-						   action),
-				 errhint("Ask the owner, or a superuser, to %s.", action)));
+	ref.owner = sw_effective_owner(ref.result, ref.owner);
+	sw_priv_check_owner("window", ref.name, ref.owner, action);
 	return ref;
 }
 
@@ -1209,11 +1201,6 @@ sw_advance_watermark(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-static void
-text_row(void *arg, HeapTuple tup, TupleDesc desc)
-{
-	*(char **) arg = SPI_getvalue(tup, desc, 1);
-}
 
 /*
  * sw.resume_window(name): a suspended window takes up the events it missed
@@ -1252,7 +1239,7 @@ sw_resume_window(PG_FUNCTION_ARGS)
 	v[1] = Int32GetDatum(ref.source_id);
 	(void) catalog_run(InvalidOid,
 					   "SELECT state FROM sw.window_state WHERE window_id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
-					   1, types, v, NULL, SPI_OK_SELECT, text_row, &state);
+					   1, types, v, NULL, SPI_OK_SELECT, catalog_row_text, &state);
 	if (state == NULL || strcmp(state, "error") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -1279,7 +1266,7 @@ sw_resume_window(PG_FUNCTION_ARGS)
 	(void) catalog_run(InvalidOid,
 					   "SELECT last_error FROM sw.window_state"
 					   " WHERE window_id OPERATOR(pg_catalog.=) $1 AND state OPERATOR(pg_catalog.=) 'error'",
-					   1, types, v, NULL, SPI_OK_SELECT, text_row, &state);
+					   1, types, v, NULL, SPI_OK_SELECT, catalog_row_text, &state);
 	if (state != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

@@ -59,26 +59,23 @@ case "$pg17" in
 	*"pg17 build: FAILED"*) failed=$((failed + 1)) ;;
 esac
 
-echo "== pg_regress"
-(cd "$WORK" && "${RUN[@]}" make -s installcheck-regress-only) >"$LOG/regress.out" 2>&1
-r_status=$?
-cat "$LOG/regress.out"
-r_ok=$(grep -cE '\.\.\. ok|^ok ' "$LOG/regress.out")
-r_bad=$(grep -cE '\.\.\. FAILED|^not ok |failed \(ignored\)' "$LOG/regress.out")
-passed=$((passed + r_ok)); failed=$((failed + r_bad))
-# pg_regress itself failing (no expected file, no cluster) is a failure too
-if [ "$r_status" -ne 0 ] && [ "$r_bad" -eq 0 ]; then failed=$((failed + 1)); fi
-[ -f "$WORK/regression.diffs" ] && cat "$WORK/regression.diffs"
-
-echo "== isolation (pg_isolation_regress)"
-(cd "$WORK" && "${RUN[@]}" make -s installcheck-isolation-only) >"$LOG/isolation.out" 2>&1
-i_status=$?
-cat "$LOG/isolation.out"
-i_ok=$(grep -cE '\.\.\. ok' "$LOG/isolation.out")
-i_bad=$(grep -cE '\.\.\. FAILED' "$LOG/isolation.out")
-passed=$((passed + i_ok)); failed=$((failed + i_bad))
-if [ "$i_status" -ne 0 ] && [ "$i_bad" -eq 0 ]; then failed=$((failed + 1)); fi
-[ -f "$WORK/output_iso/regression.diffs" ] && cat "$WORK/output_iso/regression.diffs"
+# A pg_regress-style part (regress, isolation): its "... ok"/"FAILED"
+# lines counted; the runner failing without a failed test is one failure.
+regress_part() {
+	local title=$1 target=$2 log=$3 diffs=$4 status ok bad
+	echo "== $title"
+	(cd "$WORK" && "${RUN[@]}" make -s "$target") >"$LOG/$log" 2>&1
+	status=$?
+	cat "$LOG/$log"
+	ok=$(grep -cE '\.\.\. ok|^ok ' "$LOG/$log")
+	bad=$(grep -cE '\.\.\. FAILED|^not ok |failed \(ignored\)' "$LOG/$log")
+	passed=$((passed + ok)); failed=$((failed + bad))
+	if [ "$status" -ne 0 ] && [ "$bad" -eq 0 ]; then failed=$((failed + 1)); fi
+	[ -f "$WORK/$diffs" ] && cat "$WORK/$diffs"
+}
+regress_part "pg_regress" installcheck-regress-only regress.out regression.diffs
+regress_part "isolation (pg_isolation_regress)" installcheck-isolation-only isolation.out \
+	output_iso/regression.diffs
 
 echo "== TAP"
 (cd "$WORK" && "${RUN[@]}" make -s installcheck-tap-only PROVE_FLAGS="-I test -v") >"$LOG/tap.out" 2>&1
