@@ -189,6 +189,9 @@ UPDATE @extschema@.source s SET staging_name = pg_catalog.format('%I.%I', n.nspn
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
  WHERE c.oid OPERATOR(pg_catalog.=) s.staging;
 ALTER TABLE @extschema@.window ADD COLUMN result_name text, ADD COLUMN catversion int;
+-- 0: analyzed by 0.1, in this database: analyzed again when next loaded,
+-- its dependencies already recorded (NULL would record them again)
+UPDATE @extschema@.window SET catversion = 0;
 UPDATE @extschema@.window w SET result_name = pg_catalog.format('%I.%I', n.nspname, c.relname)
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
  WHERE c.oid OPERATOR(pg_catalog.=) w.result;
@@ -203,3 +206,42 @@ UPDATE @extschema@.source SET home = (SELECT system_identifier FROM pg_catalog.p
 UPDATE @extschema@.window SET home = (SELECT system_identifier FROM pg_catalog.pg_control_system())::text
 	OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||)
 	(SELECT oid FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())::text;
+
+-- Open result rows are found by their window and key, no longer by ctid:
+-- index each result table on that identity (bounds, the group keys, which
+-- are the columns before window_start, and window_seq).  Only keys of
+-- built-in types are indexed here, so that the update, run by a superuser,
+-- calls no comparison function a user wrote; a window created by 0.2
+-- indexes every key with a default btree operator class.
+DO $$
+DECLARE
+	w record;
+	cols text;
+BEGIN
+	FOR w IN SELECT win.result, win.kind FROM @extschema@.window win
+			  WHERE EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) win.result)
+	LOOP
+		SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
+		  INTO cols
+		  FROM pg_catalog.pg_attribute a
+		 WHERE a.attrelid OPERATOR(pg_catalog.=) w.result AND a.attnum OPERATOR(pg_catalog.>) 0
+		   AND NOT a.attisdropped
+		   AND a.attnum OPERATOR(pg_catalog.<) (SELECT s.attnum FROM pg_catalog.pg_attribute s
+				 WHERE s.attrelid OPERATOR(pg_catalog.=) w.result
+				   AND s.attname OPERATOR(pg_catalog.=) 'window_start')
+		   AND a.atttypid OPERATOR(pg_catalog.<) 16384
+		   AND EXISTS (SELECT FROM pg_catalog.pg_opclass o
+						 JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) o.opcmethod
+						WHERE am.amname OPERATOR(pg_catalog.=) 'btree' AND o.opcdefault
+						  AND (o.opcintype OPERATOR(pg_catalog.=) a.atttypid
+							   OR EXISTS (SELECT FROM pg_catalog.pg_cast k
+										   WHERE k.castsource OPERATOR(pg_catalog.=) a.atttypid
+											 AND k.casttarget OPERATOR(pg_catalog.=) o.opcintype
+											 AND k.castmethod OPERATOR(pg_catalog.=) 'b')));
+		EXECUTE pg_catalog.format('CREATE INDEX ON %s (window_end, window_start%s%s) WHERE _sw_open',
+								  w.result::pg_catalog.regclass,
+								  CASE WHEN cols IS NULL THEN '' ELSE ', ' OPERATOR(pg_catalog.||) cols END,
+								  CASE WHEN w.kind OPERATOR(pg_catalog.=) 'count' THEN ', window_seq' ELSE '' END);
+	END LOOP;
+END
+$$;

@@ -96,15 +96,6 @@ sw_relation_owner(Oid relid)
 }
 
 Oid
-sw_relation_filenode(Oid relid)
-{
-	FormData_pg_class buf;
-	Form_pg_class c = class_row(relid, &buf);
-
-	return c ? c->relfilenode : InvalidOid;
-}
-
-Oid
 sw_effective_owner(Oid relid, Oid recorded)
 {
 	Oid			owner = sw_relation_owner(relid);

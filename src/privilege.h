@@ -37,8 +37,6 @@ extern void sw_priv_end(SwPrivState *s);
 
 /* The role that owns a relation; InvalidOid if it no longer exists. */
 extern Oid	sw_relation_owner(Oid relid);
-/* Its storage (pg_class.relfilenode): changes when the table is rewritten. */
-extern Oid	sw_relation_filenode(Oid relid);
 
 /* A source's or window's owner: its table's, else (table gone) the one recorded. */
 extern Oid	sw_effective_owner(Oid relid, Oid recorded);

@@ -32,5 +32,7 @@ _PG_init(void)
 		return;
 
 	sw_shmem_init();
-	sw_launcher_register();
+	/* pg_upgrade restores the schema into a server started with -b: no workers */
+	if (!IsBinaryUpgrade)
+		sw_launcher_register();
 }

@@ -33,11 +33,20 @@ typedef struct SwDefinition
 								 * aggregates, each Aggref replaced by a
 								 * PARAM_EXEC Param numbered like aggs */
 	List	   *agg_names;		/* String nodes, one per output */
+	List	   *analyzed;		/* the fragments as analyzed, before planning
+								 * inlined SQL functions: for dependencies
+								 * only, not stored */
 } SwDefinition;
 
 extern char *sw_definition_to_string(SwDefinition *def);
 
 /* The definition analyzed again from its SQL fragments (window_admin.c). */
+/*
+ * Record that a result table depends on what its definition uses (the
+ * staging table's columns, functions, operators, types): window_admin.c.
+ */
+extern void sw_record_window_dependencies(Oid result, Oid staging, SwDefinition *def);
+
 extern SwDefinition *sw_analyze_definition_text(Oid staging, const char *aggregates,
 												const char *group_by,
 												const char *event_time,

@@ -29,9 +29,11 @@
 #include "catalog/catversion.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -352,7 +354,7 @@ analyze_fragment(Oid staging, const char *what, const char *text,
 }
 
 static List *
-planned_exprs(List *tlist, List **names, const char *what, const char *text)
+planned_exprs(List *tlist, List **names, List **raw, const char *what, const char *text)
 {
 	List	   *exprs = NIL;
 	ListCell   *lc;
@@ -363,6 +365,7 @@ planned_exprs(List *tlist, List **names, const char *what, const char *text)
 
 		if (contain_agg_clause((Node *) tle->expr))
 			bad_fragment(what, text, "Aggregates belong in aggregates, not here.");
+		*raw = lappend(*raw, copyObject(tle->expr));
 		exprs = lappend(exprs, expression_planner(tle->expr));
 		*names = lappend(*names, makeString(pstrdup(tle->resname ? tle->resname : "?column?")));
 	}
@@ -416,6 +419,7 @@ analyze_aggregates(SwDefinition *def, Query *q, const char *text)
 		if (!contain_agg_clause((Node *) tle->expr))
 			bad_fragment("aggregates", text,
 						 "Each item must call an aggregate, such as count(*), avg(ms) or round(avg(ms)).");
+		def->analyzed = lappend(def->analyzed, copyObject(tle->expr));
 		out = replace_aggrefs((Node *) tle->expr, &c);
 		if (contain_var_clause(out))
 			bad_fragment("aggregates", text,
@@ -478,6 +482,7 @@ analyze_definition(Oid staging, WindowArgs *a)
 				 errhint("Convert it, for example event_time => 'ts AT TIME ZONE ''UTC''' for a timestamp in UTC.")));
 	if (contain_agg_clause(def->event_time))
 		bad_fragment("event_time", a->event_time, "Aggregates belong in aggregates, not here.");
+	def->analyzed = lappend(def->analyzed, copyObject(def->event_time));
 	def->event_time = (Node *) expression_planner((Expr *) def->event_time);
 
 	if (a->filter)
@@ -485,13 +490,14 @@ analyze_definition(Oid staging, WindowArgs *a)
 		q = analyze_fragment(staging, "filter", a->filter, "1", a->filter);
 		if (q->hasAggs)
 			bad_fragment("filter", a->filter, "Aggregates belong in aggregates, not here.");
+		def->analyzed = lappend(def->analyzed, copyObject(q->jointree->quals));
 		def->filter = (Node *) expression_planner((Expr *) q->jointree->quals);
 	}
 
 	if (a->group_by)
 	{
 		q = analyze_fragment(staging, "group_by", a->group_by, a->group_by, NULL);
-		def->group_exprs = planned_exprs(q->targetList, &def->group_names,
+		def->group_exprs = planned_exprs(q->targetList, &def->group_names, &def->analyzed,
 										 "group_by", a->group_by);
 		foreach(lc, def->group_exprs)
 		{
@@ -555,6 +561,30 @@ type_sql(Oid type, int32 typmod, Oid collation)
 	return t;
 }
 
+/*
+ * The index the engine finds open rows by (result_writer.c): their bounds,
+ * the group keys whose types have a default btree operator class, and
+ * window_seq; only rows not closed yet (the engine reads them back after a
+ * restart too).
+ */
+static char *
+identity_index_sql(const char *qname, SwDefinition *def, SwWindowKind kind)
+{
+	StringInfoData sql;
+	ListCell   *lc,
+			   *lc2;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "CREATE INDEX ON %s (window_end, window_start", qname);
+	forboth(lc, def->group_exprs, lc2, def->group_names)
+		if (OidIsValid(GetDefaultOpClass(exprType(lfirst(lc)), BTREE_AM_OID)))
+			appendStringInfo(&sql, ", %s", quote_identifier(strVal(lfirst(lc2))));
+	if (kind == SW_KIND_COUNT)
+		appendStringInfoString(&sql, ", window_seq");
+	appendStringInfoString(&sql, ") WHERE _sw_open");
+	return sql.data;
+}
+
 static Oid
 create_result_table(RangeVar *rv, SwDefinition *def, SwWindowKind kind)
 {
@@ -596,9 +626,7 @@ create_result_table(RangeVar *rv, SwDefinition *def, SwWindowKind kind)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute(sql.data, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not create the result table");
-	/* the open rows are what the engine reads back after a restart */
-	if (SPI_execute(psprintf("CREATE INDEX ON %s (window_end) WHERE _sw_open", qname),
-					false, 0) != SPI_OK_UTILITY)
+	if (SPI_execute(identity_index_sql(qname, def, kind), false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not index the result table");
 	SPI_finish();
 	return RangeVarGetRelid(rv, NoLock, false);
@@ -610,8 +638,8 @@ create_result_table(RangeVar *rv, SwDefinition *def, SwWindowKind kind)
  * one of them then fails (or, with CASCADE, drops the result table)
  * instead of breaking the worker.
  */
-static void
-record_dependencies(Oid result, Oid staging, SwDefinition *def)
+void
+sw_record_window_dependencies(Oid result, Oid staging, SwDefinition *def)
 {
 	ObjectAddress self;
 	RangeTblEntry *rte = makeNode(RangeTblEntry);
@@ -627,6 +655,7 @@ record_dependencies(Oid result, Oid staging, SwDefinition *def)
 	exprs = list_concat(exprs, def->group_exprs);
 	exprs = list_concat(exprs, def->aggs);
 	exprs = list_concat(exprs, def->outputs);
+	exprs = list_concat(exprs, def->analyzed);
 	recordDependencyOnExpr(&self, (Node *) exprs, rtable, DEPENDENCY_NORMAL);
 }
 
@@ -1073,7 +1102,7 @@ sw_create_window(PG_FUNCTION_ARGS)
 	if (rv->schemaname == NULL)
 		rv->schemaname = get_namespace_name(RangeVarGetCreationNamespace(rv));
 	result = create_result_table(rv, def, a.kindval);
-	record_dependencies(result, src.staging, def);
+	sw_record_window_dependencies(result, src.staging, def);
 	window_id = insert_window(&a, src, result, def);
 	CommandCounterIncrement();
 	if (a.backfill)

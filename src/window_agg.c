@@ -11,11 +11,16 @@
  * follows the rules of nodeAgg.c for strict transition and combine
  * functions, NULL initial values and pass-by-reference states.
  *
- * Aggregate support functions ask AggCheckCallContext() for their memory
- * context; they get a stand-in AggState whose curaggcontext points to an
- * ExprContext of ours.  Only aggregates with a combine function are
- * accepted, which excludes the ordered-set aggregates that need more of
- * the executor's aggregate state.
+ Aggregate support functions are called with an AggState of ours as their
+ * context, holding what fmgr.h's aggregate API reads of it:
+ * AggCheckCallContext() finds the aggregate context (curaggcontext),
+ * AggGetAggref() the Aggref being computed (curpertrans while a
+ * transition, combine, serial or deserial function runs, curperagg while
+ * the final function runs), AggGetTempMemoryContext() a scratch context
+ * reset before each call, AggStateIsShared() false (the state is stored
+ * serialized before it is finalized).  Only aggregates with a combine
+ * function are accepted, which excludes the ordered-set aggregates that
+ * need more of the executor's aggregate state.
  *
  *-------------------------------------------------------------------------
  */
@@ -26,6 +31,7 @@
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
+#include "executor/nodeAgg.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_agg.h"
 #include "utils/builtins.h"
@@ -114,7 +120,24 @@ sw_agg_context_create(MemoryContext aggcontext)
 	actx->econtext->ecxt_per_tuple_memory = aggcontext;
 	actx->econtext->ecxt_per_query_memory = aggcontext;
 	actx->aggstate->curaggcontext = actx->econtext;
+	actx->tmpcontext = makeNode(ExprContext);
+	actx->tmpcontext->ecxt_per_tuple_memory =
+		AllocSetContextCreate(CurrentMemoryContext, "stream_windows aggregate scratch",
+							  ALLOCSET_SMALL_SIZES);
+	actx->aggstate->tmpcontext = actx->tmpcontext;
 	return actx;
+}
+
+/* The aggregate state's view while one of agg's support functions runs. */
+static void
+calling(SwAggregate *agg, SwAggContext *actx, bool final)
+{
+	AggState   *as = actx->aggstate;
+
+	MemoryContextReset(actx->tmpcontext->ecxt_per_tuple_memory);
+	as->curpertrans = final ? NULL : agg->pertrans;
+	as->curperagg = final ? agg->peragg : NULL;
+	as->pertrans = agg->pertrans;
 }
 
 void
@@ -163,6 +186,13 @@ sw_agg_prepare(SwAggregate *agg, Aggref *aggref, SwAggContext *actx, EState *est
 	sw_agg_check(aggref);
 	tup = aggregate_tuple(aggref->aggfnoid);
 	form = (Form_pg_aggregate) GETSTRUCT(tup);
+
+	agg->pertrans = palloc0(sizeof(AggStatePerTransData));
+	agg->pertrans->aggref = aggref;
+	agg->pertrans->aggshared = false;
+	agg->peragg = palloc0(sizeof(AggStatePerAggData));
+	agg->peragg->aggref = aggref;
+	agg->peragg->transno = 0;
 
 	agg->aggfnoid = aggref->aggfnoid;
 	ninputs = get_aggregate_argtypes(aggref, inputtypes);
@@ -306,6 +336,7 @@ sw_agg_advance(SwAggregate *agg, SwAggContext *actx, Datum *state, bool *isnull)
 	fcinfo->args[0].value = *state;
 	fcinfo->args[0].isnull = *isnull;
 	fcinfo->isnull = false;
+	calling(agg, actx, false);
 	result = FunctionCallInvoke(fcinfo);
 	*state = keep_state(agg, actx, result, fcinfo->isnull, *state, *isnull);
 	*isnull = fcinfo->isnull;
@@ -334,6 +365,7 @@ sw_agg_combine(SwAggregate *agg, SwAggContext *actx, Datum *state1, bool *isnull
 	fcinfo->args[1].value = state2;
 	fcinfo->args[1].isnull = isnull2;
 	fcinfo->isnull = false;
+	calling(agg, actx, false);
 	result = FunctionCallInvoke(fcinfo);
 	*state1 = keep_state(agg, actx, result, fcinfo->isnull, *state1, *isnull1);
 	*isnull1 = fcinfo->isnull;
@@ -352,6 +384,7 @@ sw_agg_serialize(SwAggregate *agg, SwAggContext *actx, Datum state, bool isnull)
 	fcinfo->args[0].value = state;
 	fcinfo->args[0].isnull = false;
 	fcinfo->isnull = false;
+	calling(agg, actx, false);
 	result = FunctionCallInvoke(fcinfo);
 	if (fcinfo->isnull)
 		elog(ERROR, "serial function of aggregate %u returned NULL", agg->aggfnoid);
@@ -377,6 +410,7 @@ sw_agg_deserialize(SwAggregate *agg, SwAggContext *actx, Datum stored, bool isnu
 		fcinfo->args[1].value = PointerGetDatum(NULL);
 		fcinfo->args[1].isnull = false;
 		fcinfo->isnull = false;
+		calling(agg, actx, false);
 		result = FunctionCallInvoke(fcinfo);
 	}
 	MemoryContextSwitchTo(old);
@@ -409,6 +443,7 @@ sw_agg_finalize(SwAggregate *agg, SwAggContext *actx, Datum state, bool isnull,
 		fcinfo->args[i].isnull = true;
 	}
 	fcinfo->isnull = false;
+	calling(agg, actx, true);
 	result = FunctionCallInvoke(fcinfo);
 	*resultnull = fcinfo->isnull;
 	return result;

@@ -43,13 +43,17 @@ typedef struct SwAggregate
 	FunctionCallInfo final_fcinfo;
 	FunctionCallInfo serial_fcinfo;
 	FunctionCallInfo deserial_fcinfo;
+	/* what AggGetAggref() and AggStateIsShared() read while it is called */
+	struct AggStatePerTransData *pertrans;
+	struct AggStatePerAggData *peragg;
 } SwAggregate;
 
 /* The context aggregate support functions see (AggCheckCallContext). */
 typedef struct SwAggContext
 {
-	AggState   *aggstate;		/* a stand-in: only curaggcontext is set */
+	AggState   *aggstate;		/* what the support functions may ask of it */
 	ExprContext *econtext;		/* its per-tuple memory is the aggcontext */
+	ExprContext *tmpcontext;	/* AggGetTempMemoryContext(): scratch */
 } SwAggContext;
 
 /*

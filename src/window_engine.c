@@ -497,12 +497,7 @@ sw_row_absorb(SwWindow *w, OpenRow *into, OpenRow *row)
 					   row->bstate[i], row->bnull[i]);
 	if (row->exists)
 	{
-		MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
-		ItemPointer tid = palloc(sizeof(ItemPointerData));
-
-		*tid = row->tid;
-		w->deleted = lappend(w->deleted, tid);
-		MemoryContextSwitchTo(old);
+		sw_writer_queue(w, SW_WRITE_DELETE, row, NULL, NULL, 0);
 		if (row->is_final)
 			w->final_windows--;
 		else
@@ -771,187 +766,6 @@ sw_window_check_size(SwWindow *w)
  * ------------------------------------------------------------------------
  */
 
-/* Run a plan that returns the row's new ctid, and keep it. */
-static void
-exec_row_plan(SwWindow *w, SPIPlanPtr plan, Datum *values, const char *nulls,
-			  OpenRow *row)
-{
-	int			rc = SPI_execute_plan(plan, values, nulls, false, 1);
-	bool		isnull;
-
-	if ((rc != SPI_OK_INSERT_RETURNING && rc != SPI_OK_UPDATE_RETURNING) ||
-		SPI_processed != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("result row of window \"%s\" was changed by someone else", w->name),
-				 errdetail("Result tables are written by stream_windows only."),
-				 errhint("Drop the window with sw.drop_window and create it again.")));
-	row->tid = *DatumGetItemPointer(SPI_getbinval(SPI_tuptable->vals[0],
-												  SPI_tuptable->tupdesc, 1, &isnull));
-	row->exists = true;
-}
-
-static SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *types);
-
-/* ------------------------------------------------------------------------
- * Writing a batch's rows a statement at a time
- * ------------------------------------------------------------------------
- */
-
-static void
-queue_row(RowBatch *b, OpenRow *row, Datum *values, const char *nulls, int n)
-{
-	PendingInsert *pi = palloc(sizeof(PendingInsert));
-
-	Assert(n == b->ncols);
-	pi->row = row;
-	pi->values = palloc(sizeof(Datum) * n);
-	pi->isnull = palloc(sizeof(bool) * n);
-	for (int k = 0; k < n; k++)
-	{
-		pi->values[k] = values[k];
-		pi->isnull[k] = (nulls[k] == 'n');
-	}
-	if (b->by_tid)
-	{
-		/* the row's tid changes with the write: keep the old one apart */
-		ItemPointer tid = palloc(sizeof(ItemPointerData));
-
-		*tid = row->tid;
-		pi->values[0] = ItemPointerGetDatum(tid);
-	}
-	b->pending = lappend(b->pending, pi);
-}
-
-/*
- * Run a batch's queued rows as one statement: a column of values per
- * parameter, unnested.  An INSERT ... SELECT returns its rows in the order
- * it inserts them, the order of the arrays, so new ctids go back to rows by
- * position; an UPDATE ... FROM returns each row's old ctid with its new one.
- */
-static void
-flush_rows(SwWindow *w, RowBatch *b)
-{
-	int			nrows = b ? list_length(b->pending) : 0;
-	Datum	   *params;
-	Datum	   *col;
-	bool	   *colnull;
-	int			dims[1] = {nrows};
-	int			lbs[1] = {1};
-	ListCell   *lc;
-	HTAB	   *bytid = NULL;
-
-	if (b == NULL || nrows == 0)
-		return;
-	params = palloc(sizeof(Datum) * b->ncols);
-	col = palloc(sizeof(Datum) * nrows);
-	colnull = palloc(sizeof(bool) * nrows);
-	for (int c = 0; c < b->ncols; c++)
-	{
-		int			r = 0;
-
-		foreach(lc, b->pending)
-		{
-			PendingInsert *pi = lfirst(lc);
-
-			col[r] = pi->values[c];
-			colnull[r++] = pi->isnull[c];
-		}
-		params[c] = PointerGetDatum(construct_md_array(col, colnull, 1, dims, lbs,
-													   b->types[c], b->typlen[c],
-													   b->typbyval[c], b->typalign[c]));
-	}
-	if (b->by_tid)
-	{
-		HASHCTL		ctl;
-
-		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = sizeof(ItemPointerData);
-		ctl.entrysize = sizeof(ItemPointerData) + sizeof(OpenRow *);
-		ctl.hcxt = CurrentMemoryContext;
-		bytid = hash_create("stream_windows rows by tid", nrows, &ctl,
-							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-		foreach(lc, b->pending)
-		{
-			PendingInsert *pi = lfirst(lc);
-			char	   *entry = hash_search(bytid, DatumGetPointer(pi->values[0]),
-											HASH_ENTER, NULL);
-
-			memcpy(entry + sizeof(ItemPointerData), &pi->row, sizeof(OpenRow *));
-		}
-	}
-	if (SPI_execute_plan(b->plan, params, NULL, false, 0) !=
-		(b->by_tid ? SPI_OK_UPDATE_RETURNING : SPI_OK_INSERT_RETURNING) ||
-		SPI_processed != (uint64) nrows)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("result rows of window \"%s\" were changed by someone else", w->name),
-				 errdetail("Result tables are written by stream_windows only."),
-				 errhint("Drop the window with sw.drop_window and create it again.")));
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[r];
-		bool		isnull;
-		OpenRow    *row;
-
-		if (b->by_tid)
-		{
-			char	   *entry = hash_search(bytid,
-											DatumGetPointer(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull)),
-											HASH_FIND, NULL);
-
-			memcpy(&row, entry + sizeof(ItemPointerData), sizeof(OpenRow *));
-			row->tid = *DatumGetItemPointer(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull));
-		}
-		else
-		{
-			row = ((PendingInsert *) list_nth(b->pending, (int) r))->row;
-			row->tid = *DatumGetItemPointer(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
-		}
-		row->exists = true;
-	}
-	b->pending = NIL;
-}
-
-/* A RowBatch for the given parameter types, or NULL when one has no array type. */
-static RowBatch *
-row_batch(SwWindow *w, const char *sql_head, const char *sql_tail, int ncols,
-		  Oid *types, bool by_tid)
-{
-	RowBatch   *b = MemoryContextAllocZero(w->cxt, sizeof(RowBatch));
-	Oid		   *arraytypes = palloc(sizeof(Oid) * ncols);
-	StringInfoData sql;
-
-	b->by_tid = by_tid;
-	b->ncols = ncols;
-	b->types = MemoryContextAlloc(w->cxt, sizeof(Oid) * ncols);
-	b->typlen = MemoryContextAlloc(w->cxt, sizeof(int16) * ncols);
-	b->typbyval = MemoryContextAlloc(w->cxt, sizeof(bool) * ncols);
-	b->typalign = MemoryContextAlloc(w->cxt, sizeof(char) * ncols);
-	for (int i = 0; i < ncols; i++)
-	{
-		b->types[i] = types[i];
-		get_typlenbyvalalign(types[i], &b->typlen[i], &b->typbyval[i], &b->typalign[i]);
-		arraytypes[i] = get_array_type(types[i]);
-		if (!OidIsValid(arraytypes[i]))
-		{
-			pfree(b);
-			return NULL;
-		}
-	}
-	initStringInfo(&sql);
-	appendStringInfoString(&sql, sql_head);
-	appendStringInfoString(&sql, " ROWS FROM (");
-	for (int i = 1; i <= ncols; i++)
-		appendStringInfo(&sql, "%spg_catalog.unnest($%d)", i > 1 ? ", " : "", i);
-	appendStringInfoString(&sql, ") AS u(");
-	for (int i = 1; i <= ncols; i++)
-		appendStringInfo(&sql, "%sc%d", i > 1 ? ", " : "", i);
-	appendStringInfo(&sql, ") %s", sql_tail);
-	b->plan = keep_plan(sql.data, ncols, arraytypes);
-	return b;
-}
-
 static void
 count_finality(SwWindow *w, OpenRow *row, bool final)
 {
@@ -990,33 +804,25 @@ row_closed(SwWindow *w, OpenRow *row)
 }
 
 /*
- * Combine, finalize, serialize and write one touched row.  Parameters, in
- * the order prepare_plans gives them: the group keys (insert) or the ctid
- * (update), window_start, window_end, the outputs, is_final, revision,
- * [window_seq, is_complete], _sw_open, the states, [_sw_events, _sw_first].
+ * Combine, finalize, serialize and queue the write of one touched row.
+ * Values, in the order result_writer.c writes them: window_start,
+ * window_end, the outputs, is_final, revision, [window_seq, is_complete],
+ * _sw_open, the states, [_sw_events, _sw_first].
  */
 void
 sw_row_write(SwWindow *w, OpenRow *row)
 {
-	int			nv = 1 + w->ngroup + 2 + w->nout + 5 + w->naggs + 2;
+	int			nv = 2 + w->nout + 5 + w->naggs + 2;
 	Datum	   *v = palloc(sizeof(Datum) * nv);
-	char	   *n = palloc(nv + 1);
+	bool	   *n = palloc0(sizeof(bool) * nv);
 	bool		final = row_final(w, row);
 	bool		closed = row_closed(w, row);
 	bool		count = (w->kind == SW_KIND_COUNT);
+	bool		existed = row->exists;
 	Datum	   *newstored = palloc(sizeof(Datum) * Max(w->naggs, 1));
 	ParamExecData *params = w->outcontext->ecxt_param_exec_vals;
 	int			j = 0;
 
-	memset(n, ' ', nv);
-	if (row->exists)
-		v[j++] = ItemPointerGetDatum(&row->tid);
-	else
-		for (int i = 0; i < w->ngroup; i++)
-		{
-			v[j] = row->key.keys[i];
-			n[j++] = row->key.nulls[i] ? 'n' : ' ';
-		}
 	v[j++] = TimestampTzGetDatum(row->key.start);
 	v[j++] = TimestampTzGetDatum(row->end);
 	for (int i = 0; i < w->naggs; i++)
@@ -1042,10 +848,8 @@ sw_row_write(SwWindow *w, OpenRow *row)
 	}
 	for (int i = 0; i < w->nout; i++)
 	{
-		bool		isnull;
-
-		v[j] = ExecEvalExpr(w->outputs[i], w->outcontext, &isnull);
-		n[j++] = isnull ? 'n' : ' ';
+		v[j] = ExecEvalExpr(w->outputs[i], w->outcontext, &n[j]);
+		j++;
 	}
 	count_finality(w, row, final);
 	row->revision += row->rev_incr;
@@ -1061,22 +865,14 @@ sw_row_write(SwWindow *w, OpenRow *row)
 	for (int i = 0; i < w->naggs; i++)
 	{
 		v[j] = newstored[i];
-		n[j++] = (closed || row->bnull[i]) ? 'n' : ' ';
+		n[j++] = closed || row->bnull[i];
 	}
 	if (count)
 	{
 		v[j++] = Int64GetDatum(row->nevents);
 		v[j++] = TimestampTzGetDatum(row->first_t);
 	}
-	n[j] = '\0';
-	{
-		RowBatch   *b = row->exists ? w->updates : w->inserts;
-
-		if (b != NULL)
-			queue_row(b, row, v, n, j);	/* written by flush_rows */
-		else
-			exec_row_plan(w, row->exists ? w->plan_update : w->plan_insert, v, n, row);
-	}
+	sw_writer_queue(w, existed ? SW_WRITE_UPDATE : SW_WRITE_INSERT, row, v, n, j);
 
 	/* keep the new stored states for the next batch */
 	for (int i = 0; i < w->naggs; i++)
@@ -1099,16 +895,11 @@ sw_row_write(SwWindow *w, OpenRow *row)
 static void
 mark_row(SwWindow *w, OpenRow *row, bool final, bool closed)
 {
-	Datum		v[3];
+	Datum		v[2] = {BoolGetDatum(final), BoolGetDatum(!closed)};
+	bool		n[2] = {false, false};
 
-	v[0] = ItemPointerGetDatum(&row->tid);
-	v[1] = BoolGetDatum(final);
-	v[2] = BoolGetDatum(!closed);
 	count_finality(w, row, final);
-	if (w->marks != NULL)
-		queue_row(w->marks, row, v, "   ", 3);
-	else
-		exec_row_plan(w, w->plan_mark, v, "   ", row);
+	sw_writer_queue(w, SW_WRITE_MARK, row, v, n, 2);
 }
 
 /* Mark rows the watermark made final or closed; closed rows leave memory. */
@@ -1179,8 +970,7 @@ sweep_rows(SwWindow *w)
 		}
 	}
 	/* the rows are written before closed ones leave memory */
-	flush_rows(w, w->marks);
-	flush_rows(w, w->updates);
+	sw_writer_flush(w);
 	foreach(lc, closed_rows)
 	{
 		OpenRow    *row = lfirst(lc);
@@ -1274,7 +1064,6 @@ sw_window_end_batch(SwWindow *w, TimestampTz now)
 {
 	SwPrivState ps;
 	MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
-	ListCell   *lc;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -1284,24 +1073,10 @@ sw_window_end_batch(SwWindow *w, TimestampTz now)
 	 * single event is to blame for it.
 	 */
 	sw_priv_begin_role(&ps, w->owner, w->search_path);
-	foreach(lc, w->deleted)
-	{
-		Datum		v[1] = {ItemPointerGetDatum((ItemPointer) lfirst(lc))};
-
-		if (SPI_execute_plan(w->plan_delete, v, " ", false, 0) != SPI_OK_DELETE ||
-			SPI_processed != 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("result row of window \"%s\" was changed by someone else", w->name),
-					 errdetail("Result tables are written by stream_windows only."),
-					 errhint("Drop the window with sw.drop_window and create it again.")));
-	}
-	w->deleted = NIL;
 	for (OpenRow *row = w->touched; row; row = row->next_touched)
 		if (!row->dead)
 			sw_row_write(w, row);
-	flush_rows(w, w->inserts);
-	flush_rows(w, w->updates);
+	sw_writer_flush(w);
 	for (OpenRow *row = w->touched, *next; row; row = next)
 	{
 		next = row->next_touched;
@@ -1413,132 +1188,6 @@ sw_engine_tick(SwEngine *e, TimestampTz now)
  * ------------------------------------------------------------------------
  */
 
-static SPIPlanPtr
-keep_plan(const char *sql, int nargs, Oid *types)
-{
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
-
-	if (plan == NULL)
-		elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "could not keep plan");
-	return plan;
-}
-
-/*
- * The columns written after the group keys, with their parameter types, in
- * the order sw_row_write passes them.
- */
-static void
-written_columns(SwWindow *w, SwDefinition *def, StringInfo cols, Oid *types, int *j)
-{
-	appendStringInfoString(cols, "window_start, window_end");
-	types[(*j)++] = TIMESTAMPTZOID;
-	types[(*j)++] = TIMESTAMPTZOID;
-	for (int i = 0; i < w->nout; i++)
-	{
-		appendStringInfo(cols, ", %s", quote_identifier(strVal(list_nth(def->agg_names, i))));
-		types[(*j)++] = w->outtypes[i];
-	}
-	appendStringInfoString(cols, ", is_final, revision");
-	types[(*j)++] = BOOLOID;
-	types[(*j)++] = INT4OID;
-	if (w->kind == SW_KIND_COUNT)
-	{
-		appendStringInfoString(cols, ", window_seq, is_complete");
-		types[(*j)++] = INT8OID;
-		types[(*j)++] = BOOLOID;
-	}
-	appendStringInfoString(cols, ", _sw_open");
-	types[(*j)++] = BOOLOID;
-	for (int i = 0; i < w->naggs; i++)
-	{
-		appendStringInfo(cols, ", _sw_state_%d", i + 1);
-		types[(*j)++] = w->aggs[i].storetype;
-	}
-	if (w->kind == SW_KIND_COUNT)
-	{
-		appendStringInfoString(cols, ", _sw_events, _sw_first");
-		types[(*j)++] = INT8OID;
-		types[(*j)++] = TIMESTAMPTZOID;
-	}
-}
-
-static void
-prepare_plans(SwWindow *w, SwDefinition *def)
-{
-	Oid		   *types = palloc(sizeof(Oid) * (w->ngroup + w->nout + w->naggs + 16));
-	StringInfoData cols;
-	StringInfoData sql;
-	ListCell   *lc;
-	int			j = 0;
-
-	/* INSERT ... RETURNING ctid */
-	initStringInfo(&cols);
-	foreach(lc, def->group_names)
-	{
-		appendStringInfo(&cols, "%s, ", quote_identifier(strVal(lfirst(lc))));
-		types[j++] = exprType(list_nth(def->group_exprs, foreach_current_index(lc)));
-	}
-	written_columns(w, def, &cols, types, &j);
-	initStringInfo(&sql);
-	appendStringInfo(&sql, "INSERT INTO %s (%s) VALUES (", w->result_sql, cols.data);
-	for (int i = 1; i <= j; i++)
-		appendStringInfo(&sql, "%s$%d", i > 1 ? ", " : "", i);
-	appendStringInfoString(&sql, ") RETURNING ctid");
-	w->plan_insert = keep_plan(sql.data, j, types);
-
-	/* the same, for a batch's new rows at once */
-	resetStringInfo(&sql);
-	appendStringInfo(&sql, "INSERT INTO %s (%s) SELECT * FROM", w->result_sql, cols.data);
-	w->inserts = row_batch(w, sql.data, "RETURNING ctid", j, types, false);
-
-	/* UPDATE ... SET (columns) = ROW($2, ...) WHERE ctid = $1 RETURNING ctid */
-	resetStringInfo(&cols);
-	j = 0;
-	types[j++] = TIDOID;
-	written_columns(w, def, &cols, types, &j);
-	resetStringInfo(&sql);
-	appendStringInfo(&sql, "UPDATE %s SET (%s) = ROW(", w->result_sql, cols.data);
-	for (int i = 2; i <= j; i++)
-		appendStringInfo(&sql, "%s$%d", i > 2 ? ", " : "", i);
-	appendStringInfoString(&sql, ") WHERE ctid OPERATOR(pg_catalog.=) $1 RETURNING ctid");
-	w->plan_update = keep_plan(sql.data, j, types);
-
-	/* the same, for a batch's changed rows at once */
-	resetStringInfo(&sql);
-	appendStringInfo(&sql, "UPDATE %s t SET (%s) = ROW(", w->result_sql, cols.data);
-	for (int i = 2; i <= j; i++)
-		appendStringInfo(&sql, "%su.c%d", i > 2 ? ", " : "", i);
-	appendStringInfoString(&sql, ") FROM");
-	w->updates = row_batch(w, sql.data, "WHERE t.ctid OPERATOR(pg_catalog.=) u.c1 RETURNING u.c1, t.ctid",
-						   j, types, true);
-
-	/* marking final / closed */
-	types[0] = TIDOID;
-	types[1] = BOOLOID;
-	types[2] = BOOLOID;
-	resetStringInfo(&sql);
-	appendStringInfo(&sql, "UPDATE %s SET is_final = $2, _sw_open = $3", w->result_sql);
-	for (int i = 0; i < w->naggs; i++)
-		appendStringInfo(&sql, ", _sw_state_%d = CASE WHEN $3 THEN _sw_state_%d END", i + 1, i + 1);
-	appendStringInfoString(&sql, " WHERE ctid OPERATOR(pg_catalog.=) $1 RETURNING ctid");
-	w->plan_mark = keep_plan(sql.data, 3, types);
-
-	resetStringInfo(&sql);
-	appendStringInfo(&sql, "UPDATE %s t SET is_final = u.c2, _sw_open = u.c3", w->result_sql);
-	for (int i = 0; i < w->naggs; i++)
-		appendStringInfo(&sql, ", _sw_state_%d = CASE WHEN u.c3 THEN t._sw_state_%d END", i + 1, i + 1);
-	appendStringInfoString(&sql, " FROM");
-	w->marks = row_batch(w, sql.data, "WHERE t.ctid OPERATOR(pg_catalog.=) u.c1 RETURNING u.c1, t.ctid",
-						 3, types, true);
-
-	/* sessions absorbed into another */
-	resetStringInfo(&sql);
-	appendStringInfo(&sql, "DELETE FROM %s WHERE ctid OPERATOR(pg_catalog.=) $1", w->result_sql);
-	w->plan_delete = keep_plan(sql.data, 1, types);
-}
-
 /*
  * A value read back from the result table, with nothing left in TOAST: the
  * engine keeps it across transactions, and a rewrite of the table (VACUUM
@@ -1559,10 +1208,10 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 	StringInfoData sql;
 	ListCell   *lc;
 	bool		count = (w->kind == SW_KIND_COUNT);
-	int			first_state = 6 + w->ngroup + (count ? 3 : 0);
+	int			first_state = 5 + w->ngroup + (count ? 3 : 0);
 
 	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT ctid, window_start, window_end, is_final, revision");
+	appendStringInfoString(&sql, "SELECT window_start, window_end, is_final, revision");
 	foreach(lc, def->group_names)
 		appendStringInfo(&sql, ", %s", quote_identifier(strVal(lfirst(lc))));
 	if (count)
@@ -1578,26 +1227,27 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 		HeapTuple	tup = SPI_tuptable->vals[r];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		TimestampTz start = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull));
-		TimestampTz end = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3, &isnull));
+		TimestampTz start = DatumGetTimestampTz(SPI_getbinval(tup, desc, 1, &isnull));
+		TimestampTz end = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull));
 		OpenRow    *row;
 
 		for (int i = 0; i < w->ngroup; i++)
-			w->keybuf[i] = detoasted(SPI_getbinval(tup, desc, 6 + i, &w->keynulls[i]),
+			w->keybuf[i] = detoasted(SPI_getbinval(tup, desc, 5 + i, &w->keynulls[i]),
 									 w->keynulls[i], w->gtype[i]->typlen);
 		if (w->rows)
 			row = row_lookup(w, start, end, w->keybuf, w->keynulls);
 		else
 			row = sw_row_new(w, sw_key_entry(w, w->keybuf, w->keynulls), start, end);
 		row->exists = true;
-		row->tid = *DatumGetItemPointer(SPI_getbinval(tup, desc, 1, &isnull));
-		row->is_final = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
-		row->revision = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
+		row->stored_start = start;
+		row->stored_end = end;
+		row->is_final = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
+		row->revision = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
 		if (count)
 		{
-			row->seq = DatumGetInt64(SPI_getbinval(tup, desc, 6 + w->ngroup, &isnull));
-			row->nevents = DatumGetInt64(SPI_getbinval(tup, desc, 7 + w->ngroup, &isnull));
-			row->first_t = DatumGetTimestampTz(SPI_getbinval(tup, desc, 8 + w->ngroup, &isnull));
+			row->seq = DatumGetInt64(SPI_getbinval(tup, desc, 5 + w->ngroup, &isnull));
+			row->nevents = DatumGetInt64(SPI_getbinval(tup, desc, 6 + w->ngroup, &isnull));
+			row->first_t = DatumGetTimestampTz(SPI_getbinval(tup, desc, 7 + w->ngroup, &isnull));
 		}
 		for (int i = 0; i < w->naggs; i++)
 		{
@@ -1744,8 +1394,6 @@ sw_engine_check_access(SwEngine *e)
 		LockRelationOid(w->result, RowExclusiveLock);
 		if (sw_relation_owner(w->result) != w->owner)
 			return true;		/* owner changed, or table dropped: reload */
-		if (sw_relation_filenode(w->result) != w->result_filenode)
-			return true;		/* rewritten: read the rows' positions again */
 		if ((why = window_access_problem(w)) != NULL)
 			sw_window_suspend(w, why);
 	}
@@ -1754,10 +1402,10 @@ sw_engine_check_access(SwEngine *e)
 
 /*
  * The analyzed definition as stored, unless it was stored by another
- * catalog version or its relations had to be found again by name (after a
- * dump and restore, catalog_resolve_relations): then the SQL text is
- * analyzed again, as the owner with the search_path of the window's
- * creation, and stored.
+ * catalog version (0: by stream_windows 0.1) or its relations had to be
+ * found again by name (NULL: after a dump and restore or pg_upgrade,
+ * catalog_resolve_relations): then the SQL text is analyzed again, as the
+ * owner with the search_path of the window's creation, and stored.
  */
 static SwDefinition *
 window_definition(SwWindow *w, HeapTuple tup, TupleDesc desc)
@@ -1778,6 +1426,12 @@ window_definition(SwWindow *w, HeapTuple tup, TupleDesc desc)
 									 row_string(tup, desc, 24), row_string(tup, desc, 25),
 									 row_string(tup, desc, 26));
 	sw_priv_end(&ps);
+	/*
+	 * NULL: its tables were found again in another database (a restore or
+	 * pg_upgrade), which carried no pg_depend rows of ours: record them.
+	 */
+	if (isnull)
+		sw_record_window_dependencies(w->result, w->staging, def);
 	v[0] = Int32GetDatum(w->id);
 	v[1] = CStringGetTextDatum(sw_definition_to_string(def));
 	v[2] = Int32GetDatum(CATALOG_VERSION_NO);
@@ -1817,7 +1471,6 @@ build_window(HeapTuple tup, TupleDesc desc, Oid staging, MemoryContext cxt)
 				 errhint("Drop the window with sw.drop_window.")));
 	w->staging = staging;
 	w->result = result;
-	w->result_filenode = sw_relation_filenode(result);
 	w->result_sql = quote_qualified_identifier(get_namespace_name(get_rel_namespace(result)),
 											   get_rel_name(result));
 	w->search_path = row_string(tup, desc, 22);
@@ -1918,7 +1571,7 @@ build_window(HeapTuple tup, TupleDesc desc, Oid staging, MemoryContext cxt)
 	w->parts = palloc0(sizeof(PartState));
 	w->nparts = 0;
 
-	prepare_plans(w, def);
+	sw_writer_prepare(w, def);
 	load_open_rows(w, def);
 	sw_priv_end(&ps);
 	SPI_finish();
@@ -2072,20 +1725,7 @@ sw_engine_load(int source_id, int only_window, Oid staging, SwLoadMode mode,
 static void
 free_window(SwWindow *w)
 {
-	if (w->plan_insert)
-		SPI_freeplan(w->plan_insert);
-	if (w->plan_update)
-		SPI_freeplan(w->plan_update);
-	if (w->plan_mark)
-		SPI_freeplan(w->plan_mark);
-	if (w->plan_delete)
-		SPI_freeplan(w->plan_delete);
-	if (w->inserts)
-		SPI_freeplan(w->inserts->plan);
-	if (w->updates)
-		SPI_freeplan(w->updates->plan);
-	if (w->marks)
-		SPI_freeplan(w->marks->plan);
+	sw_writer_free(w);
 }
 
 /*

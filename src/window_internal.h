@@ -12,7 +12,6 @@
 
 #include "executor/spi.h"
 #include "nodes/execnodes.h"
-#include "storage/itemptr.h"
 #include "utils/hsearch.h"
 #include "utils/typcache.h"
 
@@ -32,6 +31,16 @@ typedef struct PartState
 	TimestampTz known_at;		/* worker clock when first known without an event */
 } PartState;
 
+/* The kinds of write, in the order a batch runs them. */
+typedef enum SwWriteKind
+{
+	SW_WRITE_DELETE,			/* a session absorbed into another */
+	SW_WRITE_UPDATE,			/* new aggregates */
+	SW_WRITE_MARK,				/* made final or closed by the watermark */
+	SW_WRITE_INSERT
+} SwWriteKind;
+#define SW_WRITE_KINDS 4
+
 typedef struct OpenRowKey
 {
 	TimestampTz start;
@@ -43,8 +52,9 @@ typedef struct OpenRow
 {
 	OpenRowKey	key;			/* hash key: must be first */
 	TimestampTz end;
-	bool		exists;			/* in the result table, at tid */
-	ItemPointerData tid;
+	bool		exists;			/* in the result table */
+	TimestampTz stored_start;	/* its bounds there: with the key and */
+	TimestampTz stored_end;		/* window_seq, what finds it (result_writer.c) */
 	bool		is_final;
 	int32		revision;
 	Datum	   *stored;			/* partial aggregates as stored */
@@ -80,7 +90,6 @@ typedef struct SwWindow
 	int			id;
 	char	   *name;
 	Oid			result;			/* the result table */
-	Oid			result_filenode;	/* its storage when the rows' ctids were read */
 	char	   *result_sql;		/* quoted, qualified result table */
 	Oid			owner;			/* the result table's owner: runs the window */
 	char	   *search_path;	/* the owner's, when the window was created */
@@ -123,7 +132,6 @@ typedef struct SwWindow
 	MemoryContext batch_cxt;	/* partial aggregates of this batch */
 	HTAB	   *rows;			/* tumbling, sliding: by (start, key) */
 	HTAB	   *keyidx;			/* session, count: by key */
-	List	   *deleted;		/* tids of absorbed rows, this batch */
 	OpenRow    *touched;
 	LateEvent  *late;
 	Datum	   *keybuf;
@@ -141,40 +149,23 @@ typedef struct SwWindow
 	int64		late_dropped;
 	int64		null_skipped;
 
-	SPIPlanPtr	plan_insert;
-	SPIPlanPtr	plan_update;
-	SPIPlanPtr	plan_mark;
-	SPIPlanPtr	plan_delete;
-
-	/*
-	 * A batch's writes go in one statement each over unnest(...) of a
-	 * column of values per parameter: new rows, changed rows, rows marked
-	 * final or closed.  NULL plans (a type without an array type): row by
-	 * row.
-	 */
-	struct RowBatch *inserts;
-	struct RowBatch *updates;
-	struct RowBatch *marks;
+	/* the writes of a batch, by kind: strict, and for NULL keys (result_writer.c) */
+	struct RowBatch *writes[SW_WRITE_KINDS][2];
 } SwWindow;
 
 typedef struct RowBatch
 {
+	SwWriteKind kind;
 	SPIPlanPtr	plan;
-	bool		by_tid;			/* first column is the row's ctid; RETURNING old, new */
+	bool		batched;		/* over unnest() of arrays, else a row at a time */
 	int			ncols;
 	Oid		   *types;
 	int16	   *typlen;
 	bool	   *typbyval;
 	char	   *typalign;
-	List	   *pending;		/* PendingInsert, this batch */
+	List	   *pending;		/* PendingRow, this batch */
+	int			npending;
 } RowBatch;
-
-typedef struct PendingInsert
-{
-	OpenRow    *row;
-	Datum	   *values;
-	bool	   *isnull;
-} PendingInsert;
 
 /* A group key's open rows: sessions, or a count window and its sequence. */
 typedef struct KeyEntry
@@ -212,6 +203,13 @@ extern void sw_window_suspend(SwWindow *w, const char *why);
 /* window_isolation.c, for the engine */
 extern ErrorData *sw_subxact_run(void (*fn) (void *arg), void *arg);
 extern void sw_engine_end_window_guarded(SwEngine *e, int i, TimestampTz now);
+
+/* result_writer.c */
+extern void sw_writer_prepare(SwWindow *w, SwDefinition *def);
+extern void sw_writer_queue(SwWindow *w, SwWriteKind kind, OpenRow *row,
+							const Datum *values, const bool *isnull, int nvalues);
+extern void sw_writer_flush(SwWindow *w);
+extern void sw_writer_free(SwWindow *w);
 
 /* window_session.c */
 extern void sw_session_assign(SwWindow *w, TimestampTz t, int partition, int64 offset,

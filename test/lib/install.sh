@@ -6,7 +6,7 @@
 
 PG_MAJOR=${PG_MAJOR:-15}
 SW_PACKAGES="build-essential postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
-	librdkafka-dev libipc-run-perl rsync"
+	librdkafka-dev libipc-run-perl rsync postgresql-$PG_MAJOR-repack"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 

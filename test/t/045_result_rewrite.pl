@@ -1,9 +1,11 @@
 # 045_result_rewrite.pl — what a DBA does to a result table leaves later
 # merges exactly right (SPEC.md "Trust", "DBA operations"): VACUUM FULL,
-# CLUSTER, an added column, index and trigger, between batches that merge
-# events into rows written before them (tumbling with lateness, sessions
-# extended across the rewrite, count windows filled across it).  Every sum
-# is checked against values this test computes itself.
+# CLUSTER, an added column, index and trigger, and rows updated by hand,
+# between batches that merge events into rows written before them
+# (tumbling with lateness, sessions extended across the rewrite, count
+# windows filled across it).  Rows are found by window and key: NULL keys,
+# a key and a state without an array type (written a row at a time) too.
+# Every sum is checked against values this test computes itself.
 use strict;
 use warnings;
 use PostgreSQL::Test::Utils;
@@ -37,7 +39,13 @@ sql(qq{SELECT sw.create_source('rw', '$bs', 'rw', columns => 'n int, k text, t t
 	SELECT sw.create_window('rw_ses', 'rw', 'session', 'count(*) AS c, sum(n) AS s', group_by => 'k',
 		event_time => 't', gap => '30 seconds', allowed_lateness => '1 day');
 	SELECT sw.create_window('rw_cnt', 'rw', 'count', 'count(*) AS c, sum(n) AS s', group_by => 'k',
-		count => 7);});
+		count => 7);
+	SELECT sw.create_window('rw_nul', 'rw', 'tumbling', 'count(*) AS c, sum(n) AS s, avg(n) AS a',
+		group_by => 'nullif(left(k, 2), ''k0'') AS k', event_time => 't', size => '1 minute',
+		allowed_lateness => '1 day');
+	SELECT sw.create_window('rw_arr', 'rw', 'session', 'count(*) AS c, sum(n) AS s',
+		group_by => 'ARRAY[length(k)] AS k', event_time => 't', gap => '30 seconds',
+		allowed_lateness => '1 day');});
 
 my $n = 0;
 sub batch
@@ -80,11 +88,36 @@ sub check
 		"$what: count windows hold every event once");
 	is(sql(q{SELECT count(*) FROM (SELECT k, window_start FROM rw_tum GROUP BY 1, 2 HAVING count(*) > 1) d}),
 		'0', "$what: no row written twice");
+
+	# the same by NULL-able key ('k0' is NULL), and by an array key
+	my (%nul, %arr);
+	for my $e (@sent)
+	{
+		my ($v, $s, $k) = @$e;
+		my $nk = substr($k, 0, 2) eq 'k0' ? 'null' : substr($k, 0, 2);
+		my $m = int($s / 60);
+		$nul{"$nk|$m"}[0]++;
+		$nul{"$nk|$m"}[1] += $v;
+		$arr{ length($k) }[0]++;
+		$arr{ length($k) }[1] += $v;
+	}
+	is(sql(q{SELECT string_agg(coalesce(k, 'null') || '|' || (extract(epoch FROM window_start)::bigint - 1795608000) / 60
+		|| '|' || c || '|' || s || '|' || round(a, 4), ',' ORDER BY coalesce(k, 'null'), window_start) FROM rw_nul}),
+		join(',', map { my ($k, $m) = split /\|/; "$k|$m|$nul{$_}[0]|$nul{$_}[1]|" . sprintf('%.4f', $nul{$_}[1] / $nul{$_}[0]) }
+			sort { my ($ka, $ma) = split /\|/, $a; my ($kb, $mb) = split /\|/, $b; $ka cmp $kb || $ma <=> $mb } keys %nul),
+		"$what: rows with a NULL key, and a state without an array type, exact");
+	is(sql(q{SELECT string_agg(k[1] || '|' || c || '|' || s, ',' ORDER BY k[1])
+		FROM (SELECT k, sum(c) AS c, sum(s) AS s FROM rw_arr GROUP BY k) x}),
+		join(',', map { "$_|$arr{$_}[0]|$arr{$_}[1]" } sort { $a <=> $b } keys %arr),
+		"$what: sessions by an array key exact");
+	is(sql(q{SELECT string_agg(name || ':' || state, ',' ORDER BY name) FROM sw.windows}),
+		'rw_arr:running,rw_cnt:running,rw_nul:running,rw_ses:running,rw_tum:running',
+		"$what: every window running");
 }
 
 batch(0, 50);
 check('before any rewrite');
-sql('VACUUM FULL rw_tum; VACUUM FULL rw_ses; VACUUM FULL rw_cnt');
+sql('VACUUM FULL rw_tum; VACUUM FULL rw_ses; VACUUM FULL rw_cnt; VACUUM FULL rw_nul; VACUUM FULL rw_arr');
 # late events into the first minute (final rows), sessions extended, counts filled
 batch(40, 75);
 check('after VACUUM FULL');
@@ -101,8 +134,16 @@ sql(q{ALTER TABLE rw_tum ADD COLUMN note text DEFAULT 'mine';
 	VACUUM FULL rw_tum;});
 batch(0, 130);
 check('after ADD COLUMN, a trigger and another VACUUM FULL');
+# rows updated by hand move without a rewrite: every open row gets a new place
+sql(q{UPDATE rw_tum SET note = 'seen' WHERE _sw_open; UPDATE rw_nul SET c = c WHERE _sw_open;
+	UPDATE rw_ses SET c = c WHERE _sw_open; UPDATE rw_arr SET c = c WHERE _sw_open});
+batch(60, 140);
+check('after open rows were updated by hand');
 cmp_ok(sql('SELECT count(*) FROM rw_audit'), '>', 0, 'the added trigger fired on the merges');
-is(sql(q{SELECT count(*) FROM rw_tum WHERE note IS DISTINCT FROM 'mine'}), '0', 'the added column kept its default');
+is(sql(q{SELECT count(*) FROM rw_tum WHERE note IS NULL OR note NOT IN ('mine', 'seen')}), '0',
+	'the added column kept its default, and what was written into it by hand');
+cmp_ok(sql(q{SELECT count(*) FROM rw_tum WHERE note = 'seen' AND revision > 0}), '>', 0,
+	'rows merged after the hand update kept the value written by hand');
 is(sql(q{SELECT max(revision) > 0 FROM rw_tum}), 't', 'late events were merged into final rows');
 
 done_testing();

@@ -1,0 +1,460 @@
+/*-------------------------------------------------------------------------
+ *
+ * result_writer.c
+ *	  Writing a window's rows to its result table: one statement per kind
+ *	  of write per batch, rows found by what they are, not where they lie.
+ *
+ * A row already in the table is found by its identity: its group key, its
+ * bounds as last written and, for count windows, its window_seq, among the
+ * rows that are not closed (_sw_open).  Never by a physical position kept
+ * from an earlier transaction: VACUUM FULL, CLUSTER or pg_repack may move
+ * every row between two batches.  The index create_window builds on the
+ * identity serves these lookups.
+ *
+ * Each kind of write (delete, update, mark, insert) queued during a batch
+ * runs as one statement over unnest() of a column of values per
+ * parameter.  A NULL group key never equals anything under its type's
+ * equality operator, so rows with one go through a second, NULL-safe
+ * statement.  When some column's type has no array type (an array
+ * itself), that statement runs once per row over VALUES instead.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "nodes/nodeFuncs.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/ruleutils.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
+#include "window_internal.h"
+
+/* A row waiting in a RowBatch: its parameters, identity first. */
+typedef struct PendingRow
+{
+	Datum	   *values;
+	bool	   *isnull;
+} PendingRow;
+
+static const int expected_rc[SW_WRITE_KINDS] = {
+	[SW_WRITE_DELETE] = SPI_OK_DELETE,
+	[SW_WRITE_UPDATE] = SPI_OK_UPDATE,
+	[SW_WRITE_MARK] = SPI_OK_UPDATE,
+	[SW_WRITE_INSERT] = SPI_OK_INSERT,
+};
+
+/* Columns of identity: the group keys, window_start, window_end, [window_seq]. */
+static int
+identity_columns(SwWindow *w)
+{
+	return w->ngroup + 2 + (w->kind == SW_KIND_COUNT ? 1 : 0);
+}
+
+/* A batch for parameters of these types; batched when each has an array type. */
+static RowBatch *
+batch_new(SwWindow *w, SwWriteKind kind, int ncols, const Oid *types)
+{
+	RowBatch   *b = MemoryContextAllocZero(w->cxt, sizeof(RowBatch));
+
+	b->kind = kind;
+	b->ncols = ncols;
+	b->batched = true;
+	b->types = MemoryContextAlloc(w->cxt, sizeof(Oid) * ncols);
+	b->typlen = MemoryContextAlloc(w->cxt, sizeof(int16) * ncols);
+	b->typbyval = MemoryContextAlloc(w->cxt, sizeof(bool) * ncols);
+	b->typalign = MemoryContextAlloc(w->cxt, sizeof(char) * ncols);
+	for (int i = 0; i < ncols; i++)
+	{
+		b->types[i] = types[i];
+		get_typlenbyvalalign(types[i], &b->typlen[i], &b->typbyval[i], &b->typalign[i]);
+		if (!OidIsValid(get_array_type(types[i])))
+			b->batched = false;
+	}
+	return b;
+}
+
+/* "ROWS FROM (unnest($1), ...) AS u(c1, ...)", or one row of VALUES. */
+static void
+append_source(StringInfo sql, RowBatch *b)
+{
+	if (b->batched)
+	{
+		appendStringInfoString(sql, "ROWS FROM (");
+		for (int i = 1; i <= b->ncols; i++)
+			appendStringInfo(sql, "%spg_catalog.unnest($%d)", i > 1 ? ", " : "", i);
+		appendStringInfoString(sql, ")");
+	}
+	else
+	{
+		appendStringInfoString(sql, "(VALUES (");
+		for (int i = 1; i <= b->ncols; i++)
+			appendStringInfo(sql, "%s$%d", i > 1 ? ", " : "", i);
+		appendStringInfoString(sql, "))");
+	}
+	appendStringInfoString(sql, " AS u(");
+	for (int i = 1; i <= b->ncols; i++)
+		appendStringInfo(sql, "%sc%d", i > 1 ? ", " : "", i);
+	appendStringInfoString(sql, ")");
+}
+
+/* "OPERATOR(schema.name)": an operator named so no search_path can divert it. */
+static char *
+operator_sql(Oid opr)
+{
+	HeapTuple	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(opr));
+	Form_pg_operator form;
+	char	   *sql;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for operator %u", opr);
+	form = (Form_pg_operator) GETSTRUCT(tup);
+	sql = psprintf("OPERATOR(%s.%s)", quote_identifier(get_namespace_name(form->oprnamespace)),
+				   NameStr(form->oprname));
+	ReleaseSysCache(tup);
+	return sql;
+}
+
+/*
+ * "t._sw_open AND t.k1 = u.c1 AND ... AND t.window_start = u.cK ...": the
+ * identity of the row against u's first columns.  Each key compares with
+ * its type's default equality operator, named with its schema, under the
+ * key's collation; NULL-safe adds "OR both are NULL".
+ */
+static void
+append_identity(StringInfo sql, SwWindow *w, SwDefinition *def, bool nullsafe)
+{
+	ListCell   *lc;
+	int			c = 1;
+
+	appendStringInfoString(sql, "t._sw_open");
+	foreach(lc, def->group_names)
+	{
+		int			i = foreach_current_index(lc);
+		const char *col = quote_identifier(strVal(lfirst(lc)));
+		TypeCacheEntry *tc = lookup_type_cache(w->gtype[i]->type_id, TYPECACHE_EQ_OPR);
+		char	   *op;
+		char	   *coll = "";
+
+		if (!OidIsValid(tc->eq_opr))
+			elog(ERROR, "type %s has no equality operator", format_type_be(tc->type_id));
+		op = operator_sql(tc->eq_opr);
+		if (OidIsValid(w->gcoll[i]))
+			coll = psprintf(" COLLATE %s", generate_collation_name(w->gcoll[i]));
+		if (nullsafe)
+			appendStringInfo(sql, " AND (t.%s %s u.c%d%s OR (t.%s IS NULL AND u.c%d IS NULL))",
+							 col, op, c, coll, col, c);
+		else
+			appendStringInfo(sql, " AND t.%s %s u.c%d%s", col, op, c, coll);
+		c++;
+	}
+	appendStringInfo(sql, " AND t.window_start OPERATOR(pg_catalog.=) u.c%d", c++);
+	appendStringInfo(sql, " AND t.window_end OPERATOR(pg_catalog.=) u.c%d", c++);
+	if (w->kind == SW_KIND_COUNT)
+		appendStringInfo(sql, " AND t.window_seq OPERATOR(pg_catalog.=) u.c%d", c++);
+}
+
+static void
+batch_prepare(RowBatch *b, const char *sql)
+{
+	Oid		   *argtypes = palloc(sizeof(Oid) * b->ncols);
+
+	for (int i = 0; i < b->ncols; i++)
+		argtypes[i] = b->batched ? get_array_type(b->types[i]) : b->types[i];
+	b->plan = SPI_prepare(sql, b->ncols, argtypes);
+	if (b->plan == NULL)
+		elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(b->plan) != 0)
+		elog(ERROR, "could not keep plan");
+}
+
+/*
+ * The columns written after the group keys, with their types, in the order
+ * sw_row_write passes them.
+ */
+static int
+written_columns(SwWindow *w, SwDefinition *def, StringInfo cols, Oid *types)
+{
+	int			j = 0;
+
+	appendStringInfoString(cols, "window_start, window_end");
+	types[j++] = TIMESTAMPTZOID;
+	types[j++] = TIMESTAMPTZOID;
+	for (int i = 0; i < w->nout; i++)
+	{
+		appendStringInfo(cols, ", %s", quote_identifier(strVal(list_nth(def->agg_names, i))));
+		types[j++] = w->outtypes[i];
+	}
+	appendStringInfoString(cols, ", is_final, revision");
+	types[j++] = BOOLOID;
+	types[j++] = INT4OID;
+	if (w->kind == SW_KIND_COUNT)
+	{
+		appendStringInfoString(cols, ", window_seq, is_complete");
+		types[j++] = INT8OID;
+		types[j++] = BOOLOID;
+	}
+	appendStringInfoString(cols, ", _sw_open");
+	types[j++] = BOOLOID;
+	for (int i = 0; i < w->naggs; i++)
+	{
+		appendStringInfo(cols, ", _sw_state_%d", i + 1);
+		types[j++] = w->aggs[i].storetype;
+	}
+	if (w->kind == SW_KIND_COUNT)
+	{
+		appendStringInfoString(cols, ", _sw_events, _sw_first");
+		types[j++] = INT8OID;
+		types[j++] = TIMESTAMPTZOID;
+	}
+	return j;
+}
+
+/* "u.cFIRST, u.cFIRST+1, ...", n of them */
+static void
+append_params(StringInfo sql, int first, int n)
+{
+	for (int i = 0; i < n; i++)
+		appendStringInfo(sql, "%su.c%d", i > 0 ? ", " : "", first + i);
+}
+
+/* The statement of one kind of write, strict or NULL-safe. */
+static RowBatch *
+prepare_write(SwWindow *w, SwDefinition *def, SwWriteKind kind, bool nullsafe)
+{
+	int			nid = identity_columns(w);
+	Oid		   *types = palloc(sizeof(Oid) * (nid + w->nout + w->naggs + 16));
+	StringInfoData cols;
+	StringInfoData sql;
+	RowBatch   *b;
+	int			n = 0;
+	ListCell   *lc;
+
+	/* parameters: the identity (the keys only, to insert), then the values */
+	foreach(lc, def->group_exprs)
+		types[n++] = exprType(lfirst(lc));
+	if (kind != SW_WRITE_INSERT)
+	{
+		types[n++] = TIMESTAMPTZOID;
+		types[n++] = TIMESTAMPTZOID;
+		if (w->kind == SW_KIND_COUNT)
+			types[n++] = INT8OID;
+	}
+	initStringInfo(&cols);
+	if (kind == SW_WRITE_INSERT || kind == SW_WRITE_UPDATE)
+		n += written_columns(w, def, &cols, types + n);
+	else if (kind == SW_WRITE_MARK)
+	{
+		types[n++] = BOOLOID;	/* is_final */
+		types[n++] = BOOLOID;	/* _sw_open */
+	}
+	b = batch_new(w, kind, n, types);
+
+	initStringInfo(&sql);
+	switch (kind)
+	{
+		case SW_WRITE_INSERT:
+			appendStringInfo(&sql, "INSERT INTO %s (", w->result_sql);
+			foreach(lc, def->group_names)
+				appendStringInfo(&sql, "%s, ", quote_identifier(strVal(lfirst(lc))));
+			appendStringInfo(&sql, "%s) SELECT * FROM ", cols.data);
+			append_source(&sql, b);
+			break;
+		case SW_WRITE_UPDATE:
+			appendStringInfo(&sql, "UPDATE %s t SET (%s) = ROW(", w->result_sql, cols.data);
+			append_params(&sql, nid + 1, n - nid);
+			appendStringInfoString(&sql, ") FROM ");
+			append_source(&sql, b);
+			break;
+		case SW_WRITE_MARK:
+			appendStringInfo(&sql, "UPDATE %s t SET is_final = u.c%d, _sw_open = u.c%d",
+							 w->result_sql, nid + 1, nid + 2);
+			for (int i = 0; i < w->naggs; i++)
+				appendStringInfo(&sql, ", _sw_state_%d = CASE WHEN u.c%d THEN t._sw_state_%d END",
+								 i + 1, nid + 2, i + 1);
+			appendStringInfoString(&sql, " FROM ");
+			append_source(&sql, b);
+			break;
+		case SW_WRITE_DELETE:
+			appendStringInfo(&sql, "DELETE FROM %s t USING ", w->result_sql);
+			append_source(&sql, b);
+			break;
+	}
+	if (kind != SW_WRITE_INSERT)
+	{
+		appendStringInfoString(&sql, " WHERE ");
+		append_identity(&sql, w, def, nullsafe);
+	}
+	batch_prepare(b, sql.data);
+	return b;
+}
+
+/* Prepare every write of the window (as its owner, inside SPI). */
+void
+sw_writer_prepare(SwWindow *w, SwDefinition *def)
+{
+	for (int k = 0; k < SW_WRITE_KINDS; k++)
+	{
+		w->writes[k][0] = prepare_write(w, def, k, false);
+		/* an insert has no identity to match; with no keys, neither NULLs */
+		w->writes[k][1] = (k == SW_WRITE_INSERT || w->ngroup == 0) ? w->writes[k][0] :
+			prepare_write(w, def, k, true);
+	}
+}
+
+void
+sw_writer_free(SwWindow *w)
+{
+	for (int k = 0; k < SW_WRITE_KINDS; k++)
+		for (int v = 0; v < 2; v++)
+		{
+			RowBatch   *b = w->writes[k][v];
+
+			if (b == NULL || (v == 1 && b == w->writes[k][0]))
+				continue;
+			if (b->plan)
+				SPI_freeplan(b->plan);
+		}
+}
+
+/*
+ * Queue a write of row: values (nvalues of them) are what follows the
+ * identity, as prepare_write orders them.  The row's identity is taken
+ * now; from here on it is the row as this write leaves it.
+ */
+void
+sw_writer_queue(SwWindow *w, SwWriteKind kind, OpenRow *row,
+				const Datum *values, const bool *isnull, int nvalues)
+{
+	bool		nullkey = false;
+	RowBatch   *b;
+	PendingRow *pr;
+	MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
+	int			j = 0;
+
+	for (int i = 0; i < w->ngroup; i++)
+		nullkey |= row->key.nulls[i];
+	b = w->writes[kind][nullkey ? 1 : 0];
+	pr = palloc(sizeof(PendingRow));
+	pr->values = palloc(sizeof(Datum) * b->ncols);
+	pr->isnull = palloc(sizeof(bool) * b->ncols);
+	for (int i = 0; i < w->ngroup; i++)
+	{
+		pr->values[j] = row->key.keys[i];
+		pr->isnull[j++] = row->key.nulls[i];
+	}
+	if (kind != SW_WRITE_INSERT)
+	{
+		pr->values[j] = TimestampTzGetDatum(row->stored_start);
+		pr->isnull[j++] = false;
+		pr->values[j] = TimestampTzGetDatum(row->stored_end);
+		pr->isnull[j++] = false;
+		if (w->kind == SW_KIND_COUNT)
+		{
+			pr->values[j] = Int64GetDatum(row->seq);
+			pr->isnull[j++] = false;
+		}
+	}
+	Assert(j + nvalues == b->ncols);
+	for (int i = 0; i < nvalues; i++)
+	{
+		pr->values[j] = values[i];
+		pr->isnull[j++] = isnull[i];
+	}
+	b->pending = lappend(b->pending, pr);
+	b->npending++;
+	MemoryContextSwitchTo(old);
+
+	if (kind != SW_WRITE_DELETE)
+	{
+		row->stored_start = row->key.start;
+		row->stored_end = row->end;
+		row->exists = true;
+	}
+}
+
+static void
+check_written(SwWindow *w, RowBatch *b, int rc, uint64 expected)
+{
+	if (rc != expected_rc[b->kind] || SPI_processed != expected)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("result rows of window \"%s\" were changed by someone else", w->name),
+				 errdetail("A write meant for " UINT64_FORMAT " rows that are not closed yet found " UINT64_FORMAT ".",
+						   expected, SPI_processed),
+				 errhint("Result tables are written by stream_windows only; drop the window with sw.drop_window and create it again.")));
+}
+
+static void
+batch_flush(SwWindow *w, RowBatch *b)
+{
+	int			nrows = b->npending;
+	ListCell   *lc;
+
+	if (nrows == 0)
+		return;
+	if (b->batched)
+	{
+		Datum	   *params = palloc(sizeof(Datum) * b->ncols);
+		Datum	   *col = palloc(sizeof(Datum) * nrows);
+		bool	   *colnull = palloc(sizeof(bool) * nrows);
+		int			dims[1] = {nrows};
+		int			lbs[1] = {1};
+
+		for (int c = 0; c < b->ncols; c++)
+		{
+			int			r = 0;
+
+			foreach(lc, b->pending)
+			{
+				PendingRow *pr = lfirst(lc);
+
+				col[r] = pr->values[c];
+				colnull[r++] = pr->isnull[c];
+			}
+			params[c] = PointerGetDatum(construct_md_array(col, colnull, 1, dims, lbs,
+														   b->types[c], b->typlen[c],
+														   b->typbyval[c], b->typalign[c]));
+		}
+		check_written(w, b, SPI_execute_plan(b->plan, params, NULL, false, 0), nrows);
+	}
+	else
+	{
+		char	   *nulls = palloc(b->ncols + 1);
+
+		foreach(lc, b->pending)
+		{
+			PendingRow *pr = lfirst(lc);
+
+			for (int c = 0; c < b->ncols; c++)
+				nulls[c] = pr->isnull[c] ? 'n' : ' ';
+			nulls[b->ncols] = '\0';
+			check_written(w, b, SPI_execute_plan(b->plan, pr->values, nulls, false, 0), 1);
+		}
+	}
+	b->pending = NIL;
+	b->npending = 0;
+}
+
+/*
+ * Run what was queued: rows absorbed into another go first, new rows last,
+ * so that no statement meets a row another one has yet to move.
+ */
+void
+sw_writer_flush(SwWindow *w)
+{
+	for (int k = 0; k < SW_WRITE_KINDS; k++)
+	{
+		batch_flush(w, w->writes[k][0]);
+		if (w->writes[k][1] != w->writes[k][0])
+			batch_flush(w, w->writes[k][1]);
+	}
+}
