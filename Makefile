@@ -26,6 +26,7 @@ OBJS = \
 	src/window_agg.o \
 	src/window_engine.o \
 	src/result_writer.o \
+	src/window_due.o \
 	src/window_isolation.o \
 	src/watchdog.o \
 	src/window_session.o \

@@ -23,6 +23,7 @@
 # sampled every 10 ms: p50 and p99 (goal p99 <= 50 ms).
 #
 #   N=500000 RUNS=3 bench/windows.sh
+#   KINDS="ingest session" bench/windows.sh      (some configurations only)
 #
 # Runs as root (the cluster runs as "postgres"); needs the extension
 # installed (make && make install).
@@ -108,7 +109,7 @@ declare -A WINDOW=(
 	[session]="SELECT sw.create_window(%L, %L, 'session', 'count(*) AS hits, sum(ms) AS ms', group_by => 'host(ip) || ''/'' || mod(kafka_offset, 100) AS visitor', event_time => 'event_time', gap => '5 minutes'$WM)"
 	[count]="SELECT sw.create_window(%L, %L, 'count', 'count(*) AS hits, sum(ms) AS ms', group_by => 'ip', event_time => 'event_time', count => 3$WM)"
 )
-KINDS="ingest tumbling sliding session count"
+KINDS=${KINDS:-"ingest tumbling sliding session count"}
 declare -A RATES
 # a first read warms the broker up (it faults its message sets in)
 cluster_psql -q -c "CALL bench_window('warmup', '$BS', '$COLUMNS_SQL', $N, NULL)" \

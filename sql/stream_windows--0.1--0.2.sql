@@ -208,8 +208,8 @@ UPDATE @extschema@.window SET home = (SELECT system_identifier FROM pg_catalog.p
 	(SELECT oid FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())::text;
 
 -- Open result rows are found by their window and key, no longer by ctid:
--- index each result table on that identity (bounds, the group keys, which
--- are the columns before window_start, and window_seq).  Only keys of
+-- index each result table on that identity (window_start, the group keys,
+-- which are the columns before window_start, and window_seq).  Only keys of
 -- built-in types are indexed here, so that the update, run by a superuser,
 -- calls no comparison function a user wrote; a window created by 0.2
 -- indexes every key with a default btree operator class.
@@ -238,7 +238,7 @@ BEGIN
 										   WHERE k.castsource OPERATOR(pg_catalog.=) a.atttypid
 											 AND k.casttarget OPERATOR(pg_catalog.=) o.opcintype
 											 AND k.castmethod OPERATOR(pg_catalog.=) 'b')));
-		EXECUTE pg_catalog.format('CREATE INDEX ON %s (window_end, window_start%s%s) WHERE _sw_open',
+		EXECUTE pg_catalog.format('CREATE INDEX ON %s (window_start%s%s) WHERE _sw_open',
 								  w.result::pg_catalog.regclass,
 								  CASE WHEN cols IS NULL THEN '' ELSE ', ' OPERATOR(pg_catalog.||) cols END,
 								  CASE WHEN w.kind OPERATOR(pg_catalog.=) 'count' THEN ', window_seq' ELSE '' END);

@@ -200,6 +200,7 @@ row_init(SwWindow *w, OpenRow *row, TimestampTz start, TimestampTz end,
 	row->touched = false;
 	row->bfull = false;
 	row->dead = false;
+	row->due_pos = -1;
 	w->nrows++;
 	MemoryContextSwitchTo(old);
 }
@@ -300,8 +301,22 @@ free_key(SwWindow *w, OpenRowKey key)
 static void
 keyed_row_free(SwWindow *w, OpenRow *row)
 {
-	if (row->entry)
-		sw_row_detach(row->entry, row);
+	KeyEntry   *entry = row->entry;
+
+	sw_due_remove(w, row);
+	if (entry)
+	{
+		sw_row_detach(entry, row);
+		/* a key without sessions is forgotten; count keys keep their sequence */
+		if (entry->nrows == 0 && w->kind == SW_KIND_SESSION)
+		{
+			OpenRowKey	key = entry->key;
+
+			hashing = w;
+			hash_search(w->keyidx, &key, HASH_REMOVE, NULL);
+			free_key(w, key);
+		}
+	}
 	free_stored(w, row);
 	free_key(w, row->key);
 	pfree(row);
@@ -313,6 +328,7 @@ row_forget(SwWindow *w, OpenRow *row)
 {
 	OpenRowKey	key = row->key;
 
+	sw_due_remove(w, row);
 	free_stored(w, row);
 	hashing = w;
 	hash_search(w->rows, &key, HASH_REMOVE, NULL);
@@ -355,12 +371,18 @@ sw_is_closed(SwWindow *w, TimestampTz end)
 	return limit <= w->wm;
 }
 
+/*
+ * W again from every partition; w->wm_part becomes the partition that
+ * decides it (the one with the least W_p, or one holding W back), the
+ * only one whose next event can move W (window_apply).
+ */
 static void
 recompute_watermark(SwWindow *w)
 {
 	bool		any = false;
 	TimestampTz min = 0;
 
+	w->wm_part = -1;
 	for (int p = 0; p < w->nparts; p++)
 	{
 		PartState  *ps = &w->parts[p];
@@ -372,12 +394,18 @@ recompute_watermark(SwWindow *w)
 		 * watermark, or idle_timeout has made it inactive.
 		 */
 		if (!ps->seen && !ps->drained && !ps->idle)
+		{
+			w->wm_part = p;
 			return;
+		}
 		if (!ps->seen || ps->idle)
 			continue;
 		wp = minus_delay(w, ps->max_t);
 		if (!any || wp < min)
+		{
 			min = wp;
+			w->wm_part = p;
+		}
 		any = true;
 	}
 	if (any && (!w->has_wm || min > w->wm))
@@ -634,16 +662,23 @@ window_apply(SwWindow *w, TupleTableSlot *slot, int partition, int64 offset,
 	MemoryContextSwitchTo(old);
 	ResetExprContext(ec);
 
-	/* then the watermark moves */
-	if (!ps->seen || t > ps->max_t)
+	/*
+	 * Then the watermark moves: only a partition that joins, or the one
+	 * that decided W, can move it.
+	 */
+	if (!ps->seen || ps->idle || (t > ps->max_t && partition == w->wm_part) ||
+		w->wm_part < 0)
 	{
-		ps->max_t = t;
+		if (!ps->seen || t > ps->max_t)
+			ps->max_t = t;
 		ps->seen = true;
+		ps->idle = false;
+		recompute_watermark(w);
 	}
+	else if (t > ps->max_t)
+		ps->max_t = t;
 	ps->last_at = now;
-	ps->idle = false;
 	ps->dirty = true;
-	recompute_watermark(w);
 }
 
 void
@@ -873,6 +908,7 @@ sw_row_write(SwWindow *w, OpenRow *row)
 		v[j++] = TimestampTzGetDatum(row->first_t);
 	}
 	sw_writer_queue(w, existed ? SW_WRITE_UPDATE : SW_WRITE_INSERT, row, v, n, j);
+	sw_due_update(w, row);
 
 	/* keep the new stored states for the next batch */
 	for (int i = 0; i < w->naggs; i++)
@@ -900,104 +936,66 @@ mark_row(SwWindow *w, OpenRow *row, bool final, bool closed)
 
 	count_finality(w, row, final);
 	sw_writer_queue(w, SW_WRITE_MARK, row, v, n, 2);
+	sw_due_update(w, row);
 }
 
-/* Mark rows the watermark made final or closed; closed rows leave memory. */
+/*
+ * Mark the rows the watermark made final or closed, taken from the top of
+ * the due heap (window_due.c); closed rows leave memory.
+ */
 static void
 sweep_rows(SwWindow *w)
 {
-	HASH_SEQ_STATUS seq;
 	List	   *closed_rows = NIL;
 	ListCell   *lc;
+	OpenRow    *row;
 	uint32		swept = 0;
 
 	if (w->swept || !w->has_wm)
 		return;
-	hashing = w;
-	if (w->rows)
+	while ((row = sw_due_next(w)) != NULL)
 	{
-		OpenRow    *row;
+		bool		final = row_final(w, row);
+		bool		closed = row_closed(w, row);
 
-		hash_seq_init(&seq, w->rows);
-		while ((row = hash_seq_search(&seq)) != NULL)
+		if ((++swept & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		sw_due_remove(w, row);
+		if (!row->exists)
+			continue;			/* written, and scheduled, with its batch */
+		if (final != row->is_final || closed)
 		{
-			bool		final = row_final(w, row);
-			bool		closed = row_closed(w, row);
-
-			if ((++swept & 4095) == 0)
-				CHECK_FOR_INTERRUPTS();
-
-			if (!row->exists || (final == row->is_final && !closed))
-				continue;
-			mark_row(w, row, final, closed);
-			if (closed)
-				closed_rows = lappend(closed_rows, row);
-		}
-	}
-	else
-	{
-		KeyEntry   *e;
-
-		hash_seq_init(&seq, w->keyidx);
-		while ((e = hash_seq_search(&seq)) != NULL)
-		{
-			if ((++swept & 4095) == 0)
-				CHECK_FOR_INTERRUPTS();
-			for (int i = e->nrows - 1; i >= 0; i--)
+			if (w->kind == SW_KIND_COUNT)
 			{
-				OpenRow    *row = e->rows[i];
-				bool		final = row_final(w, row);
-				bool		closed = row_closed(w, row);
-
-				if (!row->exists || (final == row->is_final && !closed))
-					continue;
-				if (w->kind == SW_KIND_COUNT)
-				{
-					/* a timed-out count window: its is_complete stays false */
-					row_touch(w, row, true);
-					sw_row_write(w, row);
-					row->touched = false;
-					w->touched = NULL;	/* the touched list is done with */
-				}
-				else
-					mark_row(w, row, final, closed);
-				if (closed)
-				{
-					sw_row_detach(e, row);
-					closed_rows = lappend(closed_rows, row);
-				}
+				/* a timed-out count window: its is_complete stays false */
+				row_touch(w, row, true);
+				sw_row_write(w, row);
+				row->touched = false;
+				w->touched = NULL;	/* the touched list is done with */
 			}
+			else
+				mark_row(w, row, final, closed);
 		}
+		if (closed)
+		{
+			sw_due_remove(w, row);	/* the write scheduled it again */
+			closed_rows = lappend(closed_rows, row);
+			continue;
+		}
+		sw_due_update(w, row);
+		/* never taken twice in one sweep (a due time W already passed) */
+		if (row->due_pos >= 0 && row->due <= w->wm)
+			sw_due_remove(w, row);
 	}
 	/* the rows are written before closed ones leave memory */
 	sw_writer_flush(w);
 	foreach(lc, closed_rows)
 	{
-		OpenRow    *row = lfirst(lc);
-
+		row = lfirst(lc);
 		if (w->rows)
 			row_forget(w, row);
 		else
 			keyed_row_free(w, row);
-	}
-	if (w->keyidx && w->kind == SW_KIND_SESSION)
-	{
-		KeyEntry   *e;
-
-		/* a key without sessions is forgotten; count keys keep their sequence */
-		hash_seq_init(&seq, w->keyidx);
-		while ((e = hash_seq_search(&seq)) != NULL)
-		{
-			if ((++swept & 4095) == 0)
-				CHECK_FOR_INTERRUPTS();
-			if (e->nrows == 0)
-			{
-				OpenRowKey	key = e->key;
-
-				hash_search(w->keyidx, &key, HASH_REMOVE, NULL);
-				free_key(w, key);
-			}
-		}
 	}
 	w->swept = true;
 }
@@ -1249,6 +1247,7 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 			row->nevents = DatumGetInt64(SPI_getbinval(tup, desc, 6 + w->ngroup, &isnull));
 			row->first_t = DatumGetTimestampTz(SPI_getbinval(tup, desc, 7 + w->ngroup, &isnull));
 		}
+		sw_due_update(w, row);
 		for (int i = 0; i < w->naggs; i++)
 		{
 			SwAggregate *agg = &w->aggs[i];
@@ -1569,6 +1568,7 @@ build_window(HeapTuple tup, TupleDesc desc, Oid staging, MemoryContext cxt)
 		w->rows = hash_create("stream_windows open rows", 256, &ctl,
 							  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 	w->parts = palloc0(sizeof(PartState));
+	w->wm_part = -1;
 	w->nparts = 0;
 
 	sw_writer_prepare(w, def);

@@ -57,6 +57,8 @@ typedef struct OpenRow
 	TimestampTz stored_end;		/* window_seq, what finds it (result_writer.c) */
 	bool		is_final;
 	int32		revision;
+	TimestampTz due;			/* when W next changes it (window_due.c) */
+	int			due_pos;		/* its place in the due heap, -1: none */
 	Datum	   *stored;			/* partial aggregates as stored */
 	bool	   *stored_null;
 	/* count windows */
@@ -141,8 +143,12 @@ typedef struct SwWindow
 	PartState  *parts;
 	bool		has_wm;
 	TimestampTz wm;
+	int			wm_part;		/* the partition that decides W; -1: unknown */
 	bool		state_dirty;
 	bool		swept;			/* rows checked against wm since it moved */
+	OpenRow   **due;			/* open rows by due time: a min-heap */
+	int			ndue;
+	int			maxdue;
 	int64		open_windows;
 	int64		final_windows;
 	int64		late_merged;
@@ -210,6 +216,11 @@ extern void sw_writer_queue(SwWindow *w, SwWriteKind kind, OpenRow *row,
 							const Datum *values, const bool *isnull, int nvalues);
 extern void sw_writer_flush(SwWindow *w);
 extern void sw_writer_free(SwWindow *w);
+
+/* window_due.c */
+extern void sw_due_update(SwWindow *w, OpenRow *row);
+extern void sw_due_remove(SwWindow *w, OpenRow *row);
+extern OpenRow *sw_due_next(SwWindow *w);
 
 /* window_session.c */
 extern void sw_session_assign(SwWindow *w, TimestampTz t, int partition, int64 offset,
