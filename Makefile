@@ -13,6 +13,7 @@ OBJS = \
 	src/privilege.o \
 	src/window_time.o \
 	src/adhoc.o \
+	src/adhoc_planner.o \
 	src/shmem.o \
 	src/kafka.o \
 	src/kafka_options.o \

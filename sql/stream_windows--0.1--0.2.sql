@@ -245,3 +245,18 @@ BEGIN
 	END LOOP;
 END
 $$;
+
+--
+-- Performance: sw.tumble in FROM is planned as two scalar expressions (a
+-- planner hook puts these in its place; same values, same errors).
+--
+CREATE FUNCTION @extschema@._tumble_start(ts timestamptz, size interval,
+	origin timestamptz DEFAULT '1970-01-01 00:00:00+00')
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'sw_tumble_lower'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@._tumble_end(ts timestamptz, size interval,
+	origin timestamptz DEFAULT '1970-01-01 00:00:00+00')
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'sw_tumble_upper'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

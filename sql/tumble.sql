@@ -84,3 +84,32 @@ SELECT sw.tumble('2026-11-25 12:00:00+00', '1 day -24 hours');
 SELECT sw.tumble('infinity', '1 minute');
 SELECT sw.tumble('2026-11-25 12:00:00+00', '1 minute', '-infinity');
 SELECT sw.tumble('294276-12-31 23:59:59+00', '1 day');
+
+-- In FROM, sw.tumble is planned as two scalar expressions of the outer row
+-- (adhoc_planner.c): no Function Scan, and the same rows as the Function
+-- Scan that WITH ORDINALITY keeps
+EXPLAIN (COSTS OFF)
+SELECT e.host, w.window_start, count(*)
+FROM web_events e, sw.tumble(e.event_time, '1 minute') w
+GROUP BY 1, 2;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE (w.window_start, w.window_end) IS NOT DISTINCT FROM (o.window_start, o.window_end)) AS same
+FROM web_events e, sw.tumble(e.event_time, '1 minute') w,
+     sw.tumble(e.event_time, '1 minute') WITH ORDINALITY o;
+-- whole-row references and column aliases as before; NULL in, NULLs out
+SELECT w, a, b FROM (VALUES ('2026-11-25 12:00:07+00'::timestamptz), (NULL)) v(t),
+     sw.tumble(v.t, '1 minute') AS w(a, b) ORDER BY a;
+-- errors as before, from the scalar form
+SELECT * FROM (VALUES ('infinity'::timestamptz)) v(t), sw.tumble(v.t, '1 minute') w;
+SELECT * FROM (VALUES (now())) v(t), sw.tumble(v.t, '1 month') w;
+-- volatile arguments keep the Function Scan (they would be evaluated twice)
+EXPLAIN (COSTS OFF)
+SELECT w.window_start FROM sw.tumble(clock_timestamp(), '1 minute') w;
+-- a role without EXECUTE on sw.tumble is refused in FROM too
+CREATE ROLE tumble_denied;
+REVOKE EXECUTE ON FUNCTION sw.tumble(timestamptz, interval, timestamptz) FROM PUBLIC;
+SET ROLE tumble_denied;
+SELECT w.window_start FROM (VALUES (now())) v(t), sw.tumble(v.t, '1 minute') w;
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION sw.tumble(timestamptz, interval, timestamptz) TO PUBLIC;
+DROP ROLE tumble_denied;

@@ -31,6 +31,8 @@
 #include "window_time.h"
 
 PG_FUNCTION_INFO_V1(sw_tumble);
+PG_FUNCTION_INFO_V1(sw_tumble_lower);
+PG_FUNCTION_INFO_V1(sw_tumble_upper);
 PG_FUNCTION_INFO_V1(sw_hop);
 PG_FUNCTION_INFO_V1(sw_session_start);
 PG_FUNCTION_INFO_V1(sw_count_window);
@@ -93,6 +95,40 @@ sw_tumble(PG_FUNCTION_ARGS)
 	start = sw_tumble_start(ts, size, origin);
 	PG_RETURN_DATUM(window_bounds_datum(window_bounds_desc(fcinfo),
 										start, sw_time_add(start, size)));
+}
+
+/*
+ * sw._tumble_start and sw._tumble_end(ts, size, origin): the two bounds of
+ * sw.tumble as scalars, which the planner hook (adhoc_planner.c) puts in
+ * place of sw.tumble in FROM.  Same checks, same errors.
+ */
+static TimestampTz
+tumble_start_of(FunctionCallInfo fcinfo, int64 *size)
+{
+	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(0);
+	TimestampTz origin = PG_GETARG_TIMESTAMPTZ(2);
+
+	*size = sw_duration_usecs(PG_GETARG_INTERVAL_P(1), "size");
+	sw_check_finite(ts, "event time");
+	sw_check_finite(origin, "window origin");
+	return sw_tumble_start(ts, *size, origin);
+}
+
+Datum
+sw_tumble_lower(PG_FUNCTION_ARGS)
+{
+	int64		size;
+
+	PG_RETURN_TIMESTAMPTZ(tumble_start_of(fcinfo, &size));
+}
+
+Datum
+sw_tumble_upper(PG_FUNCTION_ARGS)
+{
+	int64		size;
+	TimestampTz start = tumble_start_of(fcinfo, &size);
+
+	PG_RETURN_TIMESTAMPTZ(sw_time_add(start, size));
 }
 
 typedef struct HopState

@@ -376,6 +376,66 @@ catalog_dead_letter(const char *source_name, int partition, int64 offset,
 					   7, types, values, nulls, SPI_OK_INSERT, NULL, NULL);
 }
 
+/* Queue one bad message (in CurrentMemoryContext). */
+void
+catalog_dead_letters_add(CatalogDeadLetters *dl, int partition, int64 offset,
+						 const char *key, int keylen,
+						 const char *payload, size_t len, const char *error)
+{
+	bytea	   *raw = NULL;
+
+	if (dl->n == dl->max)
+	{
+		dl->max = Max(16, dl->max * 2);
+		dl->partition = dl->n ? repalloc(dl->partition, sizeof(Datum) * dl->max) : palloc(sizeof(Datum) * dl->max);
+		dl->offset = dl->n ? repalloc(dl->offset, sizeof(Datum) * dl->max) : palloc(sizeof(Datum) * dl->max);
+		dl->key = dl->n ? repalloc(dl->key, sizeof(Datum) * dl->max) : palloc(sizeof(Datum) * dl->max);
+		dl->key_null = dl->n ? repalloc(dl->key_null, sizeof(bool) * dl->max) : palloc(sizeof(bool) * dl->max);
+		dl->payload = dl->n ? repalloc(dl->payload, sizeof(Datum) * dl->max) : palloc(sizeof(Datum) * dl->max);
+		dl->payload_null = dl->n ? repalloc(dl->payload_null, sizeof(bool) * dl->max) : palloc(sizeof(bool) * dl->max);
+		dl->error = dl->n ? repalloc(dl->error, sizeof(Datum) * dl->max) : palloc(sizeof(Datum) * dl->max);
+	}
+	if (payload)
+	{
+		raw = palloc(VARHDRSZ + len);
+		SET_VARSIZE(raw, VARHDRSZ + len);
+		memcpy(VARDATA(raw), payload, len);
+	}
+	dl->partition[dl->n] = Int32GetDatum(partition);
+	dl->offset[dl->n] = Int64GetDatum(offset);
+	dl->key_null[dl->n] = (key == NULL);
+	dl->key[dl->n] = key ? PointerGetDatum(cstring_to_text_with_len(key, keylen)) : (Datum) 0;
+	dl->payload[dl->n] = PointerGetDatum(raw);
+	dl->payload_null[dl->n] = (payload == NULL);
+	dl->error[dl->n] = CStringGetTextDatum(error);
+	dl->n++;
+}
+
+/* Write a batch's dead letters, one statement for all of them. */
+void
+catalog_dead_letters(const char *source_name, CatalogDeadLetters *dl)
+{
+	Oid			types[6] = {TEXTOID, INT4ARRAYOID, INT8ARRAYOID, TEXTARRAYOID,
+	BYTEAARRAYOID, TEXTARRAYOID};
+	Datum		values[6];
+
+	if (dl->n == 0)
+		return;
+	values[0] = CStringGetTextDatum(source_name);
+	values[1] = array_of(dl->n, dl->partition, NULL, INT4OID);
+	values[2] = array_of(dl->n, dl->offset, NULL, INT8OID);
+	values[3] = array_of(dl->n, dl->key, dl->key_null, TEXTOID);
+	values[4] = array_of(dl->n, dl->payload, dl->payload_null, BYTEAOID);
+	values[5] = array_of(dl->n, dl->error, NULL, TEXTOID);
+	catalog_exec("INSERT INTO sw.dead_letters (source_name, kafka_partition,"
+				 " kafka_offset, kafka_key, payload, error)"
+				 " SELECT $1, u.p, u.o, u.k, u.b, u.e FROM ROWS FROM"
+				 " (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4),"
+				 "  pg_catalog.unnest($5), pg_catalog.unnest($6)) AS u(p, o, k, b, e)",
+				 6, types, values, SPI_OK_INSERT);
+	dl->n = 0;
+}
+
 static char *
 qualified_name(Oid relid)
 {

@@ -84,6 +84,29 @@ extern void catalog_dead_letter(const char *source_name, int partition,
 								const char *payload, size_t len,
 								const char *error);
 
+/*
+ * The dead letters of one batch, written by catalog_dead_letters in one
+ * statement: per message its partition, offset, key (or NULL), payload and
+ * error, all as Datums (key and payload may be NULL).
+ */
+typedef struct CatalogDeadLetters
+{
+	int			n;
+	int			max;
+	Datum	   *partition;
+	Datum	   *offset;
+	Datum	   *key;
+	bool	   *key_null;
+	Datum	   *payload;
+	bool	   *payload_null;
+	Datum	   *error;
+} CatalogDeadLetters;
+
+extern void catalog_dead_letters_add(CatalogDeadLetters *dl, int partition, int64 offset,
+									 const char *key, int keylen,
+									 const char *payload, size_t len, const char *error);
+extern void catalog_dead_letters(const char *source_name, CatalogDeadLetters *dl);
+
 /* Highest kafka_offset staged per partition; -1 where none. */
 extern void catalog_staged_max(Oid staging, Oid owner, int npartitions, int64 *max_offset);
 

@@ -115,6 +115,7 @@ typedef struct SourceWorker
 	MemoryContext engine_cxt;
 	TimestampTz batch_now;		/* the worker's clock for this batch */
 	bool		isolated;		/* this transaction keeps window errors apart */
+	CatalogDeadLetters dead;	/* this transaction's bad messages, in batch_cxt */
 	int			isolated_batches;	/* batches left to run that way */
 } SourceWorker;
 
@@ -423,9 +424,9 @@ ingest_message(SourceWorker *w, StagingWriter *sw, rd_kafka_message_t *msg,
 		}
 	}
 	if (!restage_only)
-		catalog_dead_letter(w->def->name, msg->partition, msg->offset, -1,
-							msg->key, (int) msg->key_len,
-							msg->payload, msg->len, error);
+		catalog_dead_letters_add(&w->dead, msg->partition, msg->offset,
+								 msg->key, (int) msg->key_len,
+								 msg->payload, msg->len, error);
 }
 
 static void
@@ -556,6 +557,7 @@ process_messages(SourceWorker *w, int from, int to, bool isolated)
 	MemoryContextSwitchTo(w->batch_cxt);
 	w->batch_now = GetCurrentTimestamp();
 	w->isolated = isolated;
+	memset(&w->dead, 0, sizeof(w->dead));	/* batch_cxt was reset */
 	report_partitions(w, false);
 	sw = staging_begin(w->def->staging, w->staging_desc);
 	for (int i = from; i < to; i++)
@@ -589,6 +591,7 @@ process_messages(SourceWorker *w, int from, int to, bool isolated)
 	}
 	flush_chunk(w, sw);
 	staging_end(sw);
+	catalog_dead_letters(w->def->name, &w->dead);
 	if (!isolated)
 	{
 		report_partitions(w, true);

@@ -15,6 +15,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
+#include "adhoc_planner.h"
 #include "guc.h"
 #include "launcher.h"
 #include "shmem.h"
@@ -27,6 +28,7 @@ void
 _PG_init(void)
 {
 	sw_guc_init();
+	sw_adhoc_planner_init();
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;
