@@ -28,8 +28,10 @@ OBJS = \
 	src/window_engine.o \
 	src/result_writer.o \
 	src/window_due.o \
+	src/open_rows.o \
 	src/window_isolation.o \
 	src/watchdog.o \
+	src/window_hop.o \
 	src/window_session.o \
 	src/window_count.o \
 	src/window_admin.o

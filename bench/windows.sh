@@ -10,6 +10,11 @@
 #   sliding       count(*), sum(ms) per host, 1 hour every 5 minutes (12 windows an event)
 #   session       count(*), sum(ms) per 100,000 distinct keys, gap 5 minutes
 #   count         count(*), sum(ms) per ip (1,000 keys), n = 3
+# and, only when KINDS names them, a tumbling window per site whose filter
+# and group key are written inline (udf_inline), as LANGUAGE sql functions
+# (udf_sql: inlined, goal >= 0.90 of udf_inline), PL/pgSQL (udf_plpgsql)
+# or PL/Python (udf_plpython; installs postgresql-plpython3-15):
+#   KINDS="ingest udf_inline udf_sql udf_plpgsql udf_plpython" bench/windows.sh
 # Each is run RUNS times; medians and ratios to ingest-only are printed with
 # the goals: tumbling costs <= 10% (ratio >= 0.90), sliding >= 0.50,
 # session and count >= 0.50.  BACKLOG=1 spreads the preloaded events 100 ms
@@ -108,7 +113,28 @@ declare -A WINDOW=(
 	[sliding]="SELECT sw.create_window(%L, %L, 'sliding', 'count(*) AS hits, sum(ms) AS ms', group_by => 'host', event_time => 'event_time', size => '1 hour', slide => '5 minutes'$WM)"
 	[session]="SELECT sw.create_window(%L, %L, 'session', 'count(*) AS hits, sum(ms) AS ms', group_by => 'host(ip) || ''/'' || mod(kafka_offset, 100) AS visitor', event_time => 'event_time', gap => '5 minutes'$WM)"
 	[count]="SELECT sw.create_window(%L, %L, 'count', 'count(*) AS hits, sum(ms) AS ms', group_by => 'ip', event_time => 'event_time', count => 3$WM)"
+	# the same filter and group key written inline, as SQL, PL/pgSQL and PL/Python functions
+	[udf_inline]="SELECT sw.create_window(%L, %L, 'tumbling', 'count(*) AS hits, sum(ms) AS ms', group_by => 'split_part(host, ''.'', 1) AS site', filter => 'ms < 1000000', event_time => 'event_time', size => '1 minute'$WM)"
+	[udf_sql]="SELECT sw.create_window(%L, %L, 'tumbling', 'count(*) AS hits, sum(ms) AS ms', group_by => 'site_sql(host) AS site', filter => 'keep_sql(ms)', event_time => 'event_time', size => '1 minute'$WM)"
+	[udf_plpgsql]="SELECT sw.create_window(%L, %L, 'tumbling', 'count(*) AS hits, sum(ms) AS ms', group_by => 'site_plpgsql(host) AS site', filter => 'keep_plpgsql(ms)', event_time => 'event_time', size => '1 minute'$WM)"
+	[udf_plpython]="SELECT sw.create_window(%L, %L, 'tumbling', 'count(*) AS hits, sum(ms) AS ms', group_by => 'site_plpython(host) AS site', filter => 'keep_plpython(ms)', event_time => 'event_time', size => '1 minute'$WM)"
 )
+cluster_psql -q <<'SQL'
+CREATE FUNCTION site_sql(h text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT split_part(h, '.', 1) $$;
+CREATE FUNCTION keep_sql(ms int) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT ms < 1000000 $$;
+CREATE FUNCTION site_plpgsql(h text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN split_part(h, '.', 1); END $$;
+CREATE FUNCTION keep_plpgsql(ms int) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN ms < 1000000; END $$;
+SQL
+if [[ " ${KINDS:-} " == *" udf_plpython "* ]]; then
+	dpkg-query -W -f='${Status}' "postgresql-plpython3-$PG_MAJOR" 2>/dev/null | grep -q 'ok installed' ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			"postgresql-plpython3-$PG_MAJOR" >/dev/null
+	cluster_psql -q <<'SQL'
+CREATE EXTENSION plpython3u;
+CREATE FUNCTION site_plpython(h text) RETURNS text LANGUAGE plpython3u IMMUTABLE AS $$ return h.split('.')[0] if h is not None else None $$;
+CREATE FUNCTION keep_plpython(ms int) RETURNS boolean LANGUAGE plpython3u IMMUTABLE AS $$ return ms is not None and ms < 1000000 $$;
+SQL
+fi
 KINDS=${KINDS:-"ingest tumbling sliding session count"}
 declare -A RATES
 # a first read warms the broker up (it faults its message sets in)
@@ -147,6 +173,7 @@ for k in $KINDS; do
 	goal=""
 	case $k in
 		tumbling) goal="goal >= 0.90" ;;
+		udf_*) goal="" ;;
 		sliding|session|count) goal="goal >= 0.50" ;;
 	esac
 	ratio=$(awk -v a="$m" -v b="$base" 'BEGIN { printf "%.2f", a / b }')

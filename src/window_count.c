@@ -34,8 +34,16 @@ sw_count_timed_out(SwWindow *w, OpenRow *row)
 	return w->wm >= deadline;
 }
 
+/* A count window is final (and closed) when complete or timed out. */
+bool
+sw_count_final(SwWindow *w, OpenRow *row)
+{
+	return row->complete || sw_count_timed_out(w, row);
+}
+
 void
-sw_count_assign(SwWindow *w, TimestampTz t, bool *evaluated, bool *skip)
+sw_count_assign(SwWindow *w, TimestampTz t, int partition, int64 offset,
+				bool *evaluated, bool *skip)
 {
 	KeyEntry   *entry = sw_key_entry(w, w->keybuf, w->keynulls);
 	OpenRow    *row = entry->nrows > 0 ? entry->rows[0] : NULL;

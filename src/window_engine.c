@@ -28,8 +28,10 @@
  * sw.window_state / sw.window_partition in the same transaction, so
  * together with the source's offsets everything is exactly once.
  *
- * A window kind is its assigner (assign_windows); session and count
- * windows add a merge step on the same open-row machinery.
+ * A window kind is its assigner and its rule for final and closed rows
+ * (the table kinds[]): tumbling and sliding windows (window_hop.c),
+ * sessions (window_session.c), counts (window_count.c), all over the same
+ * store of open rows (open_rows.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -113,227 +115,6 @@ sw_definition_from_string(const char *str)
 	def->agg_names = list_nth(l, 5);
 	def->outputs = list_nth(l, 6);
 	return def;
-}
-
-/* ------------------------------------------------------------------------
- * Open rows: a hash on (window_start, group key) with the key types'
- * own hash and equality functions
- * ------------------------------------------------------------------------
- */
-
-static SwWindow *hashing = NULL;	/* the window whose rows are hashed now */
-
-static uint32
-row_hash(const void *key, Size keysize)
-{
-	const OpenRowKey *k = key;
-	uint32		h = hash_bytes_uint32((uint32) k->start) ^
-		hash_bytes_uint32((uint32) ((uint64) k->start >> 32));
-
-	for (int i = 0; i < hashing->ngroup; i++)
-	{
-		uint32		kh = 0;
-
-		if (!k->nulls[i])
-			kh = DatumGetUInt32(FunctionCall1Coll(&hashing->gtype[i]->hash_proc_finfo,
-												  hashing->gcoll[i], k->keys[i]));
-		h = hash_combine(h, kh);
-	}
-	return h;
-}
-
-static int
-row_match(const void *key1, const void *key2, Size keysize)
-{
-	const OpenRowKey *a = key1;
-	const OpenRowKey *b = key2;
-
-	if (a->start != b->start)
-		return 1;
-	for (int i = 0; i < hashing->ngroup; i++)
-	{
-		if (a->nulls[i] != b->nulls[i])
-			return 1;
-		if (!a->nulls[i] &&
-			!DatumGetBool(FunctionCall2Coll(&hashing->gtype[i]->eq_opr_finfo,
-											hashing->gcoll[i], a->keys[i], b->keys[i])))
-			return 1;
-	}
-	return 0;
-}
-
-/* A long-lived copy of a (transient) key, in CurrentMemoryContext. */
-static void
-copy_key(SwWindow *w, OpenRowKey *dst, TimestampTz start, Datum *keys, bool *nulls)
-{
-	dst->start = start;
-	dst->keys = palloc(sizeof(Datum) * Max(w->ngroup, 1));
-	dst->nulls = palloc(sizeof(bool) * Max(w->ngroup, 1));
-	for (int i = 0; i < w->ngroup; i++)
-	{
-		dst->nulls[i] = nulls[i];
-		dst->keys[i] = nulls[i] ? (Datum) 0 :
-			datumCopy(keys[i], w->gtype[i]->typbyval, w->gtype[i]->typlen);
-	}
-}
-
-/* A new open row's key, bounds and empty stored state, in w->cxt. */
-static void
-row_init(SwWindow *w, OpenRow *row, TimestampTz start, TimestampTz end,
-		 Datum *keys, bool *nulls)
-{
-	MemoryContext old = MemoryContextSwitchTo(w->cxt);
-
-	copy_key(w, &row->key, start, keys, nulls);
-	row->end = end;
-	row->exists = false;
-	row->is_final = false;
-	row->revision = 0;
-	row->stored = palloc0(sizeof(Datum) * Max(w->naggs, 1));
-	row->stored_null = palloc(sizeof(bool) * Max(w->naggs, 1));
-	memset(row->stored_null, true, sizeof(bool) * Max(w->naggs, 1));
-	row->seq = 0;
-	row->nevents = 0;
-	row->first_t = start;
-	row->complete = false;
-	row->entry = NULL;
-	row->touched = false;
-	row->bfull = false;
-	row->dead = false;
-	row->due_pos = -1;
-	w->nrows++;
-	MemoryContextSwitchTo(old);
-}
-
-static OpenRow *
-row_lookup(SwWindow *w, TimestampTz start, TimestampTz end, Datum *keys, bool *nulls)
-{
-	OpenRowKey	key = {start, keys, nulls};
-	OpenRow    *row;
-	bool		found;
-
-	hashing = w;
-	row = hash_search(w->rows, &key, HASH_ENTER, &found);
-	if (!found)
-	{
-		/* the hash copied our transient key: point it at long-lived copies */
-		row_init(w, row, start, end, keys, nulls);
-	}
-	return row;
-}
-
-/* The open rows of one group key (sessions, count windows). */
-KeyEntry *
-sw_key_entry(SwWindow *w, Datum *keys, bool *nulls)
-{
-	OpenRowKey	key = {0, keys, nulls};
-	KeyEntry   *e;
-	bool		found;
-
-	hashing = w;
-	e = hash_search(w->keyidx, &key, HASH_ENTER, &found);
-	if (!found)
-	{
-		MemoryContext old = MemoryContextSwitchTo(w->cxt);
-
-		copy_key(w, &e->key, 0, keys, nulls);
-		e->nrows = 0;
-		e->maxrows = 2;
-		e->rows = palloc(sizeof(OpenRow *) * e->maxrows);
-		e->next_seq = 0;
-		MemoryContextSwitchTo(old);
-	}
-	return e;
-}
-
-OpenRow *
-sw_row_new(SwWindow *w, KeyEntry *entry, TimestampTz start, TimestampTz end)
-{
-	OpenRow    *row = MemoryContextAllocZero(w->cxt, sizeof(OpenRow));
-
-	row_init(w, row, start, end, entry->key.keys, entry->key.nulls);
-	if (entry->nrows == entry->maxrows)
-	{
-		entry->maxrows *= 2;
-		entry->rows = repalloc(entry->rows, sizeof(OpenRow *) * entry->maxrows);
-	}
-	entry->rows[entry->nrows++] = row;
-	row->entry = entry;
-	return row;
-}
-
-void
-sw_row_detach(KeyEntry *entry, OpenRow *row)
-{
-	for (int i = 0; i < entry->nrows; i++)
-		if (entry->rows[i] == row)
-		{
-			entry->rows[i] = entry->rows[--entry->nrows];
-			break;
-		}
-	row->entry = NULL;
-}
-
-/* The stored states of a row, which live in w->cxt. */
-static void
-free_stored(SwWindow *w, OpenRow *row)
-{
-	for (int i = 0; i < w->naggs; i++)
-		if (!row->stored_null[i] && !(w->aggs[i].internal_state ? false :
-									   w->aggs[i].transtypbyval))
-			pfree(DatumGetPointer(row->stored[i]));
-	pfree(row->stored);
-	pfree(row->stored_null);
-}
-
-/* A copied group key (rows and key entries), which lives in w->cxt. */
-static void
-free_key(SwWindow *w, OpenRowKey key)
-{
-	for (int i = 0; i < w->ngroup; i++)
-		if (!key.nulls[i] && !w->gtype[i]->typbyval)
-			pfree(DatumGetPointer(key.keys[i]));
-	pfree(key.keys);
-	pfree(key.nulls);
-}
-
-/* Free a row of a KeyEntry (never in the rows hash). */
-static void
-keyed_row_free(SwWindow *w, OpenRow *row)
-{
-	KeyEntry   *entry = row->entry;
-
-	sw_due_remove(w, row);
-	if (entry)
-	{
-		sw_row_detach(entry, row);
-		/* a key without sessions is forgotten; count keys keep their sequence */
-		if (entry->nrows == 0 && w->kind == SW_KIND_SESSION)
-		{
-			OpenRowKey	key = entry->key;
-
-			hashing = w;
-			hash_search(w->keyidx, &key, HASH_REMOVE, NULL);
-			free_key(w, key);
-		}
-	}
-	free_stored(w, row);
-	free_key(w, row->key);
-	pfree(row);
-	w->nrows--;
-}
-
-static void
-row_forget(SwWindow *w, OpenRow *row)
-{
-	OpenRowKey	key = row->key;
-
-	sw_due_remove(w, row);
-	free_stored(w, row);
-	hashing = w;
-	hash_search(w->rows, &key, HASH_REMOVE, NULL);
-	free_key(w, key);
-	w->nrows--;
 }
 
 /* ------------------------------------------------------------------------
@@ -504,8 +285,8 @@ sw_row_advance(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip)
 	}
 }
 
-static void
-accumulate(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip)
+void
+sw_row_accumulate(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip)
 {
 	row_touch(w, row, false);
 	sw_row_advance(w, row, evaluated, skip);
@@ -553,53 +334,45 @@ sw_row_late(SwWindow *w, int partition, int64 offset, TimestampTz t)
 }
 
 /*
- * The windows of an event.  Tumbling and sliding windows: every
- * [start, start + size) that holds t; sessions and counts have their own.
+ * What a kind adds to the engine: its assigner (the open rows an event
+ * goes to), and when its rows are final and closed.
  */
+typedef struct SwKind
+{
+	void		(*assign) (SwWindow *w, TimestampTz t, int partition, int64 offset,
+						   bool *evaluated, bool *skip);
+	bool		(*final) (SwWindow *w, OpenRow *row);
+	bool		(*closed) (SwWindow *w, OpenRow *row);
+} SwKind;
+
+/* windows with fixed bounds: final at W >= window_end, closed after lateness */
+static bool
+bounds_final(SwWindow *w, OpenRow *row)
+{
+	return sw_is_final_at(w, row->end);
+}
+
+static bool
+bounds_closed(SwWindow *w, OpenRow *row)
+{
+	return sw_is_closed(w, row->end);
+}
+
+static const SwKind kinds[] = {
+	[SW_KIND_TUMBLING] = {sw_hop_assign, bounds_final, bounds_closed},
+	[SW_KIND_SLIDING] = {sw_hop_assign, bounds_final, bounds_closed},
+	[SW_KIND_SESSION] = {sw_session_assign, bounds_final, bounds_closed},
+	[SW_KIND_COUNT] = {sw_count_assign, sw_count_final, sw_count_final},
+};
+
+/* The windows of an event: its group key, then its kind's assigner. */
 static void
 assign_windows(SwWindow *w, TimestampTz t, int partition, int64 offset)
 {
-	int64		k,
-				last_k;
-	bool	   *evaluated = w->arg_evaluated;
-	bool	   *skip = w->arg_skip;
-
-	memset(evaluated, false, sizeof(bool) * w->naggs);
+	memset(w->arg_evaluated, false, sizeof(bool) * w->naggs);
 	for (int i = 0; i < w->ngroup; i++)
 		w->keybuf[i] = ExecEvalExpr(w->group[i], w->econtext, &w->keynulls[i]);
-	if (w->kind == SW_KIND_SESSION)
-	{
-		sw_session_assign(w, t, partition, offset, evaluated, skip);
-		return;
-	}
-	if (w->kind == SW_KIND_COUNT)
-	{
-		sw_count_assign(w, t, evaluated, skip);
-		return;
-	}
-
-	/* a tumbling window is a sliding one whose slide is its size */
-	sw_hop_range(t, w->size, w->slide, w->origin, &k, &last_k);
-	for (; k <= last_k; k++)
-	{
-		TimestampTz start = sw_hop_start(w->origin, k, w->slide);
-		TimestampTz end = sw_time_add(start, w->size);
-		OpenRow    *row;
-
-		if (sw_is_closed(w, end))
-		{
-			sw_row_late(w, partition, offset, t);
-			continue;
-		}
-		row = row_lookup(w, start, end, w->keybuf, w->keynulls);
-		accumulate(w, row, evaluated, skip);
-		if (w->has_wm && w->wm >= end)
-		{
-			row->rev_incr++;	/* merged into a final row */
-			w->late_merged++;
-			w->state_dirty = true;
-		}
-	}
+	kinds[w->kind].assign(w, t, partition, offset, w->arg_evaluated, w->arg_skip);
 }
 
 /*
@@ -825,17 +598,13 @@ count_finality(SwWindow *w, OpenRow *row, bool final)
 static bool
 row_final(SwWindow *w, OpenRow *row)
 {
-	if (w->kind == SW_KIND_COUNT)
-		return row->complete || sw_count_timed_out(w, row);
-	return sw_is_final_at(w, row->end);
+	return kinds[w->kind].final(w, row);
 }
 
 static bool
 row_closed(SwWindow *w, OpenRow *row)
 {
-	if (w->kind == SW_KIND_COUNT)
-		return row_final(w, row);
-	return sw_is_closed(w, row->end);
+	return kinds[w->kind].closed(w, row);
 }
 
 /*
@@ -992,10 +761,7 @@ sweep_rows(SwWindow *w)
 	foreach(lc, closed_rows)
 	{
 		row = lfirst(lc);
-		if (w->rows)
-			row_forget(w, row);
-		else
-			keyed_row_free(w, row);
+		sw_row_free(w, row);
 	}
 	w->swept = true;
 }
@@ -1079,13 +845,8 @@ sw_window_end_batch(SwWindow *w, TimestampTz now)
 	{
 		next = row->next_touched;
 		row->touched = false;
-		if (w->rows == NULL)
-		{
-			if (row->dead || row_closed(w, row))
-				keyed_row_free(w, row);
-		}
-		else if (row_closed(w, row))
-			row_forget(w, row);
+		if (row->dead || row_closed(w, row))
+			sw_row_free(w, row);
 	}
 	w->touched = NULL;
 	sweep_rows(w);
@@ -1233,7 +994,7 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 			w->keybuf[i] = detoasted(SPI_getbinval(tup, desc, 5 + i, &w->keynulls[i]),
 									 w->keynulls[i], w->gtype[i]->typlen);
 		if (w->rows)
-			row = row_lookup(w, start, end, w->keybuf, w->keynulls);
+			row = sw_row_lookup(w, start, end, w->keybuf, w->keynulls);
 		else
 			row = sw_row_new(w, sw_key_entry(w, w->keybuf, w->keynulls), start, end);
 		row->exists = true;
@@ -1446,7 +1207,6 @@ build_window(HeapTuple tup, TupleDesc desc, Oid staging, MemoryContext cxt)
 	SwWindow   *w = MemoryContextAllocZero(cxt, sizeof(SwWindow));
 	MemoryContext old;
 	SwDefinition *def;
-	HASHCTL		ctl;
 	bool		isnull;
 	Oid			result;
 	SwPrivState ps;
@@ -1552,21 +1312,7 @@ build_window(HeapTuple tup, TupleDesc desc, Oid staging, MemoryContext cxt)
 		w->outputs[i++] = ExecInitExpr((Expr *) lfirst(lc), NULL);
 	}
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(OpenRowKey);
-	ctl.entrysize = sizeof(OpenRow);
-	ctl.hash = row_hash;
-	ctl.match = row_match;
-	ctl.hcxt = w->cxt;
-	if (w->kind == SW_KIND_SESSION || w->kind == SW_KIND_COUNT)
-	{
-		ctl.entrysize = sizeof(KeyEntry);
-		w->keyidx = hash_create("stream_windows open keys", 256, &ctl,
-								HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
-	}
-	else
-		w->rows = hash_create("stream_windows open rows", 256, &ctl,
-							  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	sw_rows_create(w);
 	w->parts = palloc0(sizeof(PartState));
 	w->wm_part = -1;
 	w->nparts = 0;

@@ -2,8 +2,9 @@
  *
  * window_internal.h
  *	  The window engine's inner structures, shared by the engine
- *	  (window_engine.c) and the window kinds that need more than an
- *	  assigner: sessions (window_session.c) and counts (window_count.c).
+ *	  (window_engine.c), the store of open rows (open_rows.c) and their due
+ *	  heap (window_due.c), the writer of result rows (result_writer.c) and
+ *	  the window kinds (window_hop.c, window_session.c, window_count.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -183,15 +184,22 @@ typedef struct KeyEntry
 	int64		next_seq;		/* count windows: the next window_seq */
 } KeyEntry;
 
-/* window_engine.c, for the window kinds */
-extern bool sw_is_closed(SwWindow *w, TimestampTz end);
-extern bool sw_is_final_at(SwWindow *w, TimestampTz end);
+/* open_rows.c: the store of open rows */
+extern void sw_rows_create(SwWindow *w);
+extern OpenRow *sw_row_lookup(SwWindow *w, TimestampTz start, TimestampTz end,
+							  Datum *keys, bool *nulls);
 extern KeyEntry *sw_key_entry(SwWindow *w, Datum *keys, bool *nulls);
 extern OpenRow *sw_row_new(SwWindow *w, KeyEntry *entry, TimestampTz start,
 						   TimestampTz end);
 extern void sw_row_detach(KeyEntry *entry, OpenRow *row);
+extern void sw_row_free(SwWindow *w, OpenRow *row);
+
+/* window_engine.c, for the window kinds */
+extern bool sw_is_closed(SwWindow *w, TimestampTz end);
+extern bool sw_is_final_at(SwWindow *w, TimestampTz end);
 extern void sw_row_touch(SwWindow *w, OpenRow *row);
 extern void sw_row_advance(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip);
+extern void sw_row_accumulate(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip);
 extern void sw_row_absorb(SwWindow *w, OpenRow *into, OpenRow *row);
 extern void sw_row_late(SwWindow *w, int partition, int64 offset, TimestampTz t);
 extern void sw_row_write(SwWindow *w, OpenRow *row);
@@ -222,11 +230,17 @@ extern void sw_due_update(SwWindow *w, OpenRow *row);
 extern void sw_due_remove(SwWindow *w, OpenRow *row);
 extern OpenRow *sw_due_next(SwWindow *w);
 
+/* window_hop.c */
+extern void sw_hop_assign(SwWindow *w, TimestampTz t, int partition, int64 offset,
+						  bool *evaluated, bool *skip);
+
 /* window_session.c */
 extern void sw_session_assign(SwWindow *w, TimestampTz t, int partition, int64 offset,
 							  bool *evaluated, bool *skip);
 /* window_count.c */
-extern void sw_count_assign(SwWindow *w, TimestampTz t, bool *evaluated, bool *skip);
+extern void sw_count_assign(SwWindow *w, TimestampTz t, int partition, int64 offset,
+							bool *evaluated, bool *skip);
+extern bool sw_count_final(SwWindow *w, OpenRow *row);
 extern bool sw_count_timed_out(SwWindow *w, OpenRow *row);
 
 #endif							/* SW_WINDOW_INTERNAL_H */
