@@ -15,8 +15,10 @@
  * runs as one statement over unnest() of a column of values per
  * parameter.  A NULL group key never equals anything under its type's
  * equality operator, so rows with one go through a second, NULL-safe
- * statement.  When some column's type has no array type (an array
- * itself), that statement runs once per row over VALUES instead.
+ * statement.  A column whose type has no array type (an array itself:
+ * avg(int4)'s int8[] state, an array group key) travels as text, its
+ * type's output (with extra_float_digits pinned, so floats come back
+ * exact), and is cast back in the statement.
  *
  *-------------------------------------------------------------------------
  */
@@ -29,6 +31,7 @@
 #include "nodes/nodeFuncs.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/ruleutils.h"
@@ -59,7 +62,10 @@ identity_columns(SwWindow *w)
 	return w->ngroup + 2 + (w->kind == SW_KIND_COUNT ? 1 : 0);
 }
 
-/* A batch for parameters of these types; batched when each has an array type. */
+/*
+ * A batch for parameters of these types; a type without an array type is
+ * passed as text.
+ */
 static RowBatch *
 batch_new(SwWindow *w, SwWriteKind kind, int ncols, const Oid *types)
 {
@@ -67,43 +73,47 @@ batch_new(SwWindow *w, SwWriteKind kind, int ncols, const Oid *types)
 
 	b->kind = kind;
 	b->ncols = ncols;
-	b->batched = true;
 	b->types = MemoryContextAlloc(w->cxt, sizeof(Oid) * ncols);
 	b->typlen = MemoryContextAlloc(w->cxt, sizeof(int16) * ncols);
 	b->typbyval = MemoryContextAlloc(w->cxt, sizeof(bool) * ncols);
 	b->typalign = MemoryContextAlloc(w->cxt, sizeof(char) * ncols);
+	b->astext = MemoryContextAllocZero(w->cxt, sizeof(FmgrInfo *) * ncols);
 	for (int i = 0; i < ncols; i++)
 	{
 		b->types[i] = types[i];
-		get_typlenbyvalalign(types[i], &b->typlen[i], &b->typbyval[i], &b->typalign[i]);
 		if (!OidIsValid(get_array_type(types[i])))
-			b->batched = false;
+		{
+			Oid			output;
+			bool		varlena;
+
+			getTypeOutputInfo(types[i], &output, &varlena);
+			b->astext[i] = MemoryContextAlloc(w->cxt, sizeof(FmgrInfo));
+			fmgr_info_cxt(output, b->astext[i], w->cxt);
+			b->types[i] = TEXTOID;
+		}
+		get_typlenbyvalalign(b->types[i], &b->typlen[i], &b->typbyval[i], &b->typalign[i]);
 	}
 	return b;
 }
 
-/* "ROWS FROM (unnest($1), ...) AS u(c1, ...)", or one row of VALUES. */
 static void
-append_source(StringInfo sql, RowBatch *b)
+append_source(StringInfo sql, RowBatch *b, const Oid *types)
 {
-	if (b->batched)
+	appendStringInfoString(sql, "(SELECT ");
+	for (int i = 0; i < b->ncols; i++)
 	{
-		appendStringInfoString(sql, "ROWS FROM (");
-		for (int i = 1; i <= b->ncols; i++)
-			appendStringInfo(sql, "%spg_catalog.unnest($%d)", i > 1 ? ", " : "", i);
-		appendStringInfoString(sql, ")");
+		appendStringInfo(sql, "%sv.c%d", i > 0 ? ", " : "", i + 1);
+		if (b->astext[i])
+			appendStringInfo(sql, "::%s AS c%d",
+							 format_type_extended(types[i], -1, FORMAT_TYPE_FORCE_QUALIFY), i + 1);
 	}
-	else
-	{
-		appendStringInfoString(sql, "(VALUES (");
-		for (int i = 1; i <= b->ncols; i++)
-			appendStringInfo(sql, "%s$%d", i > 1 ? ", " : "", i);
-		appendStringInfoString(sql, "))");
-	}
-	appendStringInfoString(sql, " AS u(");
+	appendStringInfoString(sql, " FROM ROWS FROM (");
+	for (int i = 1; i <= b->ncols; i++)
+		appendStringInfo(sql, "%spg_catalog.unnest($%d)", i > 1 ? ", " : "", i);
+	appendStringInfoString(sql, ") AS v(");
 	for (int i = 1; i <= b->ncols; i++)
 		appendStringInfo(sql, "%sc%d", i > 1 ? ", " : "", i);
-	appendStringInfoString(sql, ")");
+	appendStringInfoString(sql, ")) AS u");
 }
 
 /* "OPERATOR(schema.name)": an operator named so no search_path can divert it. */
@@ -168,7 +178,7 @@ batch_prepare(RowBatch *b, const char *sql)
 	Oid		   *argtypes = palloc(sizeof(Oid) * b->ncols);
 
 	for (int i = 0; i < b->ncols; i++)
-		argtypes[i] = b->batched ? get_array_type(b->types[i]) : b->types[i];
+		argtypes[i] = get_array_type(b->types[i]);
 	b->plan = SPI_prepare(sql, b->ncols, argtypes);
 	if (b->plan == NULL)
 		elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
@@ -266,13 +276,13 @@ prepare_write(SwWindow *w, SwDefinition *def, SwWriteKind kind, bool nullsafe)
 			foreach(lc, def->group_names)
 				appendStringInfo(&sql, "%s, ", quote_identifier(strVal(lfirst(lc))));
 			appendStringInfo(&sql, "%s) SELECT * FROM ", cols.data);
-			append_source(&sql, b);
+			append_source(&sql, b, types);
 			break;
 		case SW_WRITE_UPDATE:
 			appendStringInfo(&sql, "UPDATE %s t SET (%s) = ROW(", w->result_sql, cols.data);
 			append_params(&sql, nid + 1, n - nid);
 			appendStringInfoString(&sql, ") FROM ");
-			append_source(&sql, b);
+			append_source(&sql, b, types);
 			break;
 		case SW_WRITE_MARK:
 			appendStringInfo(&sql, "UPDATE %s t SET is_final = u.c%d, _sw_open = u.c%d",
@@ -281,11 +291,11 @@ prepare_write(SwWindow *w, SwDefinition *def, SwWriteKind kind, bool nullsafe)
 				appendStringInfo(&sql, ", _sw_state_%d = CASE WHEN u.c%d THEN t._sw_state_%d END",
 								 i + 1, nid + 2, i + 1);
 			appendStringInfoString(&sql, " FROM ");
-			append_source(&sql, b);
+			append_source(&sql, b, types);
 			break;
 		case SW_WRITE_DELETE:
 			appendStringInfo(&sql, "DELETE FROM %s t USING ", w->result_sql);
-			append_source(&sql, b);
+			append_source(&sql, b, types);
 			break;
 	}
 	if (kind != SW_WRITE_INSERT)
@@ -393,53 +403,56 @@ check_written(SwWindow *w, RowBatch *b, int rc, uint64 expected)
 				 errhint("Result tables are written by stream_windows only; drop the window with sw.drop_window and create it again.")));
 }
 
+/*
+ * A column of the pending rows as one array parameter; a column passed as
+ * text gets its values' text form, with every digit of a float.
+ */
+static Datum
+column_array(RowBatch *b, int c, Datum *col, bool *colnull)
+{
+	int			dims[1] = {b->npending};
+	int			lbs[1] = {1};
+	int			r = 0;
+	ListCell   *lc;
+	int			nest = -1;
+
+	if (b->astext[c])
+	{
+		nest = NewGUCNestLevel();
+		(void) set_config_option("extra_float_digits", "3", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	}
+	foreach(lc, b->pending)
+	{
+		PendingRow *pr = lfirst(lc);
+
+		colnull[r] = pr->isnull[c];
+		col[r] = pr->values[c];
+		if (b->astext[c] && !colnull[r])
+			col[r] = CStringGetTextDatum(OutputFunctionCall(b->astext[c], col[r]));
+		r++;
+	}
+	if (nest >= 0)
+		AtEOXact_GUC(true, nest);
+	return PointerGetDatum(construct_md_array(col, colnull, 1, dims, lbs, b->types[c],
+											  b->typlen[c], b->typbyval[c], b->typalign[c]));
+}
+
 static void
 batch_flush(SwWindow *w, RowBatch *b)
 {
-	int			nrows = b->npending;
-	ListCell   *lc;
+	Datum	   *params;
+	Datum	   *col;
+	bool	   *colnull;
 
-	if (nrows == 0)
+	if (b->npending == 0)
 		return;
-	if (b->batched)
-	{
-		Datum	   *params = palloc(sizeof(Datum) * b->ncols);
-		Datum	   *col = palloc(sizeof(Datum) * nrows);
-		bool	   *colnull = palloc(sizeof(bool) * nrows);
-		int			dims[1] = {nrows};
-		int			lbs[1] = {1};
-
-		for (int c = 0; c < b->ncols; c++)
-		{
-			int			r = 0;
-
-			foreach(lc, b->pending)
-			{
-				PendingRow *pr = lfirst(lc);
-
-				col[r] = pr->values[c];
-				colnull[r++] = pr->isnull[c];
-			}
-			params[c] = PointerGetDatum(construct_md_array(col, colnull, 1, dims, lbs,
-														   b->types[c], b->typlen[c],
-														   b->typbyval[c], b->typalign[c]));
-		}
-		check_written(w, b, SPI_execute_plan(b->plan, params, NULL, false, 0), nrows);
-	}
-	else
-	{
-		char	   *nulls = palloc(b->ncols + 1);
-
-		foreach(lc, b->pending)
-		{
-			PendingRow *pr = lfirst(lc);
-
-			for (int c = 0; c < b->ncols; c++)
-				nulls[c] = pr->isnull[c] ? 'n' : ' ';
-			nulls[b->ncols] = '\0';
-			check_written(w, b, SPI_execute_plan(b->plan, pr->values, nulls, false, 0), 1);
-		}
-	}
+	params = palloc(sizeof(Datum) * b->ncols);
+	col = palloc(sizeof(Datum) * b->npending);
+	colnull = palloc(sizeof(bool) * b->npending);
+	for (int c = 0; c < b->ncols; c++)
+		params[c] = column_array(b, c, col, colnull);
+	check_written(w, b, SPI_execute_plan(b->plan, params, NULL, false, 0), b->npending);
 	b->pending = NIL;
 	b->npending = 0;
 }

@@ -991,8 +991,12 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 		OpenRow    *row;
 
 		for (int i = 0; i < w->ngroup; i++)
-			w->keybuf[i] = detoasted(SPI_getbinval(tup, desc, 5 + i, &w->keynulls[i]),
-									 w->keynulls[i], w->gtype[i]->typlen);
+		{
+			/* two statements: isnull is set by the call */
+			Datum		d = SPI_getbinval(tup, desc, 5 + i, &w->keynulls[i]);
+
+			w->keybuf[i] = detoasted(d, w->keynulls[i], w->gtype[i]->typlen);
+		}
 		if (w->rows)
 			row = sw_row_lookup(w, start, end, w->keybuf, w->keynulls);
 		else
@@ -1048,8 +1052,11 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 			if (isnull)
 				continue;
 			for (int i = 0; i < w->ngroup; i++)
-				w->keybuf[i] = detoasted(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2 + i, &w->keynulls[i]),
-										 w->keynulls[i], w->gtype[i]->typlen);
+			{
+				Datum		d = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2 + i, &w->keynulls[i]);
+
+				w->keybuf[i] = detoasted(d, w->keynulls[i], w->gtype[i]->typlen);
+			}
 			sw_key_entry(w, w->keybuf, w->keynulls)->next_seq = last + 1;
 		}
 	}

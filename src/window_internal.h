@@ -164,7 +164,8 @@ typedef struct RowBatch
 {
 	SwWriteKind kind;
 	SPIPlanPtr	plan;
-	bool		batched;		/* over unnest() of arrays, else a row at a time */
+	FmgrInfo  **astext;			/* per column: its output function when it
+								 * travels as text (no array type), else NULL */
 	int			ncols;
 	Oid		   *types;
 	int16	   *typlen;
