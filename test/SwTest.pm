@@ -108,6 +108,40 @@ sub worker_pid
 	return undef;
 }
 
+# Counts and sums of events [n, second offset from T0, key]: per
+# "key|minute" and per key, each [count, sum].
+sub sums_by_minute_and_key
+{
+	my ($events) = @_;
+	my (%minute, %key);
+	for my $e (@$events)
+	{
+		my ($v, $s, $k) = @$e;
+		my $m = int($s / 60);
+		$minute{"$k|$m"}[0]++;
+		$minute{"$k|$m"}[1] += $v;
+		$key{$k}[0]++;
+		$key{$k}[1] += $v;
+	}
+	return (\%minute, \%key);
+}
+
+# After a restore or pg_upgrade: windows analyzed again ($evens among them),
+# all running ($running: "name=running ..."), without errors, and depending
+# on app.is_even(int) again.
+sub check_windows_moved
+{
+	my ($node, $running, $what) = @_;
+	like(PostgreSQL::Test::Utils::slurp_file($node->logfile),
+		qr/analyzing window "app.evens" again from its SQL text/, "$what: the windows were analyzed again");
+	is($node->safe_psql('postgres', q{SELECT string_agg(name || '=' || state, ' ' ORDER BY name) FROM sw.windows}),
+		$running, "$what: the windows run");
+	is($node->safe_psql('postgres', q{SELECT count(*) FROM sw.window_errors}), '0', "$what: without errors");
+	my ($rc, $out, $err) = $node->psql('postgres', 'DROP FUNCTION app.is_even(int)');
+	like($err, qr/cannot drop function app.is_even\(integer\) because other objects depend on it/,
+		"$what: the window depends on its user function again");
+}
+
 package SwTest::Broker;
 
 use strict;

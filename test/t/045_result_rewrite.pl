@@ -69,16 +69,9 @@ sub batch
 sub check
 {
 	my ($what) = @_;
-	my (%tum, %tot, $cnt_total);
-	for my $e (@sent)
-	{
-		my ($v, $s, $k) = @$e;
-		my $m = int($s / 60);
-		$tum{"$k|$m"}[0]++;
-		$tum{"$k|$m"}[1] += $v;
-		$tot{$k}[0]++;
-		$tot{$k}[1] += $v;
-	}
+	my ($tum_ref, $tot_ref) = SwTest::sums_by_minute_and_key(\@sent);
+	my %tum = %$tum_ref;
+	my %tot = %$tot_ref;
 	my $want_tum = join(',', map { my ($k, $m) = split /\|/; substr($k, 0, 6) . "|$m|$tum{$_}[0]|$tum{$_}[1]" }
 		sort { my ($ka, $ma) = split /\|/, $a; my ($kb, $mb) = split /\|/, $b; $ka cmp $kb || $ma <=> $mb } keys %tum);
 	my $got_tum = sql(q{SELECT string_agg(left(k, 6) || '|' || (extract(epoch FROM window_start)::bigint - 1795608000) / 60

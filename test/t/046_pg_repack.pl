@@ -46,16 +46,9 @@ sub check
 {
 	my ($what) = @_;
 	SwTest::applied($node, 'rp', scalar(@sent), "$what: every event applied");
-	my (%tum, %tot);
-	for my $e (@sent)
-	{
-		my ($v, $s, $k) = @$e;
-		my $m = int($s / 60);
-		$tum{"$k|$m"}[0]++;
-		$tum{"$k|$m"}[1] += $v;
-		$tot{$k}[0]++;
-		$tot{$k}[1] += $v;
-	}
+	my ($tum_ref, $tot_ref) = SwTest::sums_by_minute_and_key(\@sent);
+	my %tum = %$tum_ref;
+	my %tot = %$tot_ref;
 	is(sql(q{SELECT string_agg(k || '|' || (extract(epoch FROM window_start)::bigint - 1795608000) / 60
 		|| '|' || c || '|' || s, ',' ORDER BY k, window_start) FROM rp_tum}),
 		join(',', map { "$_|$tum{$_}[0]|$tum{$_}[1]" }

@@ -77,13 +77,6 @@ SwTest::poll($new, q{SELECT sum(c) || '/' || sum(s) FROM app.evens}, '75/5550',
 	'the window with a user function goes on exactly');
 SwTest::poll($new, q{SELECT sum(c) || '/' || sum(s) || '/' || max(window_seq) FROM app.fives}, '150/11175/29',
 	'the count window goes on exactly');
-like(slurp_file($new->logfile), qr/analyzing window "app.evens" again from its SQL text/,
-	'the windows were analyzed again');
-is($new->safe_psql('postgres', q{SELECT string_agg(name || '=' || state, ' ' ORDER BY name) FROM sw.windows}),
-	'app.evens=running app.fives=running', 'both windows run');
-is($new->safe_psql('postgres', q{SELECT count(*) FROM sw.window_errors}), '0', 'without errors');
-my ($rc, $out, $err) = $new->psql('postgres', 'DROP FUNCTION app.is_even(int)');
-like($err, qr/cannot drop function app.is_even\(integer\) because other objects depend on it/,
-	'the window depends on its user function again in the new cluster');
+SwTest::check_windows_moved($new, 'app.evens=running app.fives=running', 'restored cluster');
 
 done_testing();

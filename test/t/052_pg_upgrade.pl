@@ -84,13 +84,6 @@ my $all = 0;
 $all += $_ for (0 .. 179), (0 .. 9);
 SwTest::poll($new, q{SELECT sum(c) || '/' || sum(s) || '/' || count(*) FROM app.runs}, "190/$all/1",
 	'the session went on across the upgrade as one row');
-like(slurp_file($new->logfile), qr/analyzing window "app.evens" again from its SQL text/,
-	'the windows were analyzed again in the new system');
-is($new->safe_psql('postgres', q{SELECT string_agg(name || '=' || state, ' ' ORDER BY name) FROM sw.windows}),
-	'app.evens=running app.runs=running', 'both windows run');
-is($new->safe_psql('postgres', q{SELECT count(*) FROM sw.window_errors}), '0', 'without errors');
-my ($rc, $out, $err) = $new->psql('postgres', 'DROP FUNCTION app.is_even(int)');
-like($err, qr/cannot drop function app.is_even\(integer\) because other objects depend on it/,
-	'the window depends on its user function again in the upgraded cluster');
+SwTest::check_windows_moved($new, 'app.evens=running app.runs=running', 'upgraded cluster');
 
 done_testing();
