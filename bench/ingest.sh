@@ -32,11 +32,13 @@
 # produced live at MEM_RATE events/s (default 80% of the steady (c)
 # median) over MEM_PARTS partitions, source retention MEM_RETENTION
 # (default 30 seconds), the worker's RSS sampled every second; no event may
-# end in sw.dead_letters.  MEMORY=only runs just that (MEM_RATE default
+# end in sw.dead_letters.  MEM_WINDOWS=1 puts one window of each kind on
+# that source (tumbling, sliding, session and count windows).  MEMORY=only runs just that (MEM_RATE default
 # 100000).  The script exits 1 if any check failed.
 #
 #   N=1000000 RUNS=3 MEMORY=1 bench/ingest.sh
 #   MEMORY=only MEM_N=10000000 MEM_RATE=50000 MEM_RETENTION='5 seconds' bench/ingest.sh
+#   MEMORY=only MEM_WINDOWS=1 MEM_N=10000000 MEM_RATE=60000 PROFILE=0 bench/ingest.sh
 #
 # Runs as root (like bench/adhoc.sh; the cluster runs as "postgres").
 # Prerequisite: the extension is installed (make && make install).
@@ -54,6 +56,7 @@ MEM_N=${MEM_N:-10000000}
 MEM_PARTS=${MEM_PARTS:-16}
 MEM_RETENTION=${MEM_RETENTION:-30 seconds}
 MEM_TIMEOUT=${MEM_TIMEOUT:-900}
+MEM_WINDOWS=${MEM_WINDOWS:-0}
 PROFILE_STEPS='process_batch|formats_parse|staging_add_row|staging_flush|staging_end|heap_multi_insert|table_multi_insert|catalog_advance_offset|catalog_dead_letter|SPI_execute_with_args|SPI_execute|CommitTransactionCommand|StartTransactionCommand|kafka_consume|rd_kafka_consume_batch_queue|rd_kafka_message_destroy|message_precheck|pg_verifymbstr|InputFunctionCall|json_lex|pg_parse_json|inet_in|timestamptz_in|int4in|cstring_to_text_with_len|heap_form_tuple|apply_retention|worker_wait|kafka_poll_events|publish_status'
 QMM_OPTIONS='{"queued.min.messages": "1000000"}'
 COLUMNS_SQL='url text, referrer text, ip inet, ms int, host text, event_time timestamptz'
@@ -354,6 +357,24 @@ run_memory() {
 		sleep 0.1
 	done
 	[ -n "$pid" ] || { fail "memory: the source did not start"; return; }
+	if [ "$MEM_WINDOWS" = 1 ]; then
+		echo "   with one window of each kind on the source"
+		cluster_psql -q >/dev/null <<SQL
+SELECT sw.create_window('mem_tumbling', '$name', 'tumbling', 'count(*) AS hits, sum(ms) AS ms',
+	group_by => 'host', event_time => 'event_time', size => '1 minute');
+SELECT sw.create_window('mem_sliding', '$name', 'sliding', 'count(*) AS hits, avg(ms) AS ms',
+	group_by => 'host', event_time => 'event_time', size => '1 hour', slide => '5 minutes');
+SELECT sw.create_window('mem_session', '$name', 'session', 'count(*) AS hits, max(ms) AS ms',
+	group_by => 'ip', event_time => 'event_time', gap => '10 seconds');
+SELECT sw.create_window('mem_count', '$name', 'count', 'count(*) AS hits, sum(ms) AS ms',
+	group_by => 'ip', event_time => 'event_time', count => 3, timeout => '10 seconds');
+SQL
+		for _ in $(seq 200); do
+			pid=$(cluster_psql -qAt -c "SELECT pid FROM sw.sources WHERE name = '$name' AND state = 'running'")
+			[ -n "$pid" ] && break
+			sleep 0.1
+		done
+	fi
 	t0=$(now)
 	test/sw_produce -b "$BS" -t mem --generate web --count "$MEM_N" --partitions "$MEM_PARTS" \
 		--seed 2 --malformed-pct 0 --rate "$rate" >"$WORK/mem.produce.out" 2>"$WORK/mem.produce.err" &
@@ -421,7 +442,7 @@ run_memory() {
 	echo "   pg_stat_user_tables for staging: n_tup_ins, n_tup_del, n_dead_tup, autovacuum_count = $stats"
 	[ "${stats%% *}" != 0 ] || echo "   note: the worker's inserts and deletes never reached the statistics, so autovacuum" \
 		"never vacuums staging and the space retention frees is never reused (table MB keeps growing)"
-	cluster_psql -q -c "SELECT sw.drop_source('$name')" >/dev/null
+	cluster_psql -q -c "SELECT sw.drop_source('$name', cascade => true)" >/dev/null
 }
 
 if [ "$MEMORY" != only ]; then

@@ -179,7 +179,12 @@ batch_prepare(RowBatch *b, const char *sql)
 
 	for (int i = 0; i < b->ncols; i++)
 		argtypes[i] = get_array_type(b->types[i]);
-	b->plan = SPI_prepare(sql, b->ncols, argtypes);
+	/*
+	 * Planned again at each run, with the arrays as constants: a plan kept
+	 * from when the table was empty would join it the wrong way round (the
+	 * table outside, the batch's rows rescanned per row) once it has grown.
+	 */
+	b->plan = SPI_prepare_cursor(sql, b->ncols, argtypes, CURSOR_OPT_CUSTOM_PLAN);
 	if (b->plan == NULL)
 		elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(b->plan) != 0)
