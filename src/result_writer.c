@@ -172,21 +172,24 @@ append_identity(StringInfo sql, SwWindow *w, SwDefinition *def, bool nullsafe)
 		appendStringInfo(sql, " AND t.window_seq OPERATOR(pg_catalog.=) u.c%d", c++);
 }
 
+/*
+ * Prepare b's statement, to be planned again at each run with the batch's
+ * arrays as constants (CURSOR_OPT_CUSTOM_PLAN), so with the table's current
+ * size.  A plan kept from when the result table was nearly empty put the
+ * table outside a nested loop and rescanned the batch's rows for each of
+ * its rows, which turned quadratic as the table grew: a 10-million-event
+ * run fell behind by a million events.
+ */
 static void
-batch_prepare(RowBatch *b, const char *sql)
+batch_prepare(RowBatch *b)
 {
 	Oid		   *argtypes = palloc(sizeof(Oid) * b->ncols);
 
 	for (int i = 0; i < b->ncols; i++)
 		argtypes[i] = get_array_type(b->types[i]);
-	/*
-	 * Planned again at each run, with the arrays as constants: a plan kept
-	 * from when the table was empty would join it the wrong way round (the
-	 * table outside, the batch's rows rescanned per row) once it has grown.
-	 */
-	b->plan = SPI_prepare_cursor(sql, b->ncols, argtypes, CURSOR_OPT_CUSTOM_PLAN);
+	b->plan = SPI_prepare_cursor(b->sql, b->ncols, argtypes, CURSOR_OPT_CUSTOM_PLAN);
 	if (b->plan == NULL)
-		elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+		elog(ERROR, "could not prepare \"%s\": %s", b->sql, SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(b->plan) != 0)
 		elog(ERROR, "could not keep plan");
 }
@@ -308,7 +311,8 @@ prepare_write(SwWindow *w, SwDefinition *def, SwWriteKind kind, bool nullsafe)
 		appendStringInfoString(&sql, " WHERE ");
 		append_identity(&sql, w, def, nullsafe);
 	}
-	batch_prepare(b, sql.data);
+	b->sql = MemoryContextStrdup(w->cxt, sql.data);
+	batch_prepare(b);
 	return b;
 }
 

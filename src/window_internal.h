@@ -163,6 +163,7 @@ typedef struct SwWindow
 typedef struct RowBatch
 {
 	SwWriteKind kind;
+	char	   *sql;
 	SPIPlanPtr	plan;
 	FmgrInfo  **astext;			/* per column: its output function when it
 								 * travels as text (no array type), else NULL */
