@@ -39,6 +39,9 @@
 #   N=1000000 RUNS=3 MEMORY=1 bench/ingest.sh
 #   MEMORY=only MEM_N=10000000 MEM_RATE=50000 MEM_RETENTION='5 seconds' bench/ingest.sh
 #   MEMORY=only MEM_WINDOWS=1 MEM_N=10000000 MEM_RATE=60000 PROFILE=0 bench/ingest.sh
+# EXTRA_CONF adds lines to postgresql.conf, for example to see slow plans:
+#   EXTRA_CONF="shared_preload_libraries = 'stream_windows,auto_explain'
+#   auto_explain.log_min_duration = 100" MEMORY=only MEM_WINDOWS=1 bench/ingest.sh
 #
 # Runs as root (like bench/adhoc.sh; the cluster runs as "postgres").
 # Prerequisite: the extension is installed (make && make install).
@@ -113,7 +116,7 @@ BS=$(cat "$WORK/bootstrap" 2>/dev/null) || { cat "$WORK/broker.err"; exit 1; }
 LIB="$("$PG_BIN/pg_config" --pkglibdir 2>/dev/null || echo /usr/lib/postgresql/$PG_MAJOR/lib)/stream_windows.so"
 LIB_MD5=$(md5sum <"$LIB" | cut -c1-12)
 cp "$LIB" "$WORK/stream_windows.so"
-cluster_start "shared_buffers = '1GB'" "max_wal_size = '4GB'" "jit = off"
+cluster_start "shared_buffers = '1GB'" "max_wal_size = '4GB'" "jit = off" "${EXTRA_CONF:-}"
 trap cleanup EXIT
 export PGOPTIONS='-c client_min_messages=warning'
 cluster_psql -q <<'SQL'
