@@ -200,12 +200,13 @@ UPDATE @extschema@.window w SET result_name = pg_catalog.format('%I.%I', n.nspna
 -- in another one (a restore) are its tables looked up again by name.
 ALTER TABLE @extschema@.source ADD COLUMN home text;
 ALTER TABLE @extschema@.window ADD COLUMN home text;
-UPDATE @extschema@.source SET home = (SELECT system_identifier FROM pg_catalog.pg_control_system())::text
-	OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||)
-	(SELECT oid FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())::text;
-UPDATE @extschema@.window SET home = (SELECT system_identifier FROM pg_catalog.pg_control_system())::text
-	OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||)
-	(SELECT oid FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())::text;
+WITH here AS (
+	SELECT (SELECT system_identifier FROM pg_catalog.pg_control_system())::text
+		OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||)
+		(SELECT oid FROM pg_catalog.pg_database
+		  WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())::text AS home),
+sources AS (UPDATE @extschema@.source SET home = here.home FROM here)
+UPDATE @extschema@.window SET home = here.home FROM here;
 
 -- Open result rows are found by their window and key, no longer by ctid:
 -- index each result table on that identity (window_start, the group keys,

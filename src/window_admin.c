@@ -683,28 +683,29 @@ source_info_row(void *arg, HeapTuple tup, TupleDesc desc)
 
 /*
  * Find the source (by name, or else by the staging table the name resolves
- * to for the caller) and lock its row, ordering this after a batch in
- * flight and before the next one, bumping its windows_version.
+ * to for the caller: catalog_find_by_name) and lock its row, ordering this
+ * after a batch in flight and before the next one, bumping its
+ * windows_version.
  */
 static SourceInfo
 lock_source(const char *name, bool by_id, int id)
 {
 	SourceInfo	src = {0};
-	Oid			types[3] = {TEXTOID, INT4OID, OIDOID};
-	Datum		v[3];
+	Oid			types[1] = {INT4OID};
+	Datum		v[1];
 
-	v[0] = CStringGetTextDatum(name ? name : "");
-	v[1] = Int32GetDatum(id);
-	v[2] = ObjectIdGetDatum(by_id ? InvalidOid : sw_resolve_relation(name));
-	(void) catalog_run(InvalidOid, by_id ?
+	if (!by_id)
+	{
+		SourceInfo	found = {0};
+
+		catalog_find_by_name("source", "staging", "id, staging", name, source_info_row, &found);
+		id = found.id;
+	}
+	v[0] = Int32GetDatum(id);
+	(void) catalog_run(InvalidOid,
 					   "UPDATE sw.source SET windows_version = windows_version OPERATOR(pg_catalog.+) 1"
-					   " WHERE id OPERATOR(pg_catalog.=) $2 RETURNING id, staging" :
-					   "UPDATE sw.source SET windows_version = windows_version OPERATOR(pg_catalog.+) 1"
-					   " WHERE name OPERATOR(pg_catalog.=) $1"
-					   "    OR (staging OPERATOR(pg_catalog.=) $3 AND NOT EXISTS"
-					   "        (SELECT FROM sw.source WHERE name OPERATOR(pg_catalog.=) $1))"
-					   " RETURNING id, staging",
-					   3, types, v, NULL, SPI_OK_UPDATE_RETURNING, source_info_row, &src);
+					   " WHERE id OPERATOR(pg_catalog.=) $1 RETURNING id, staging",
+					   1, types, v, NULL, SPI_OK_UPDATE_RETURNING, source_info_row, &src);
 	/* a batch in flight ends first; the next one sees this change */
 	if (src.id != 0)
 		sw_source_lock_windows(src.id, ExclusiveLock);

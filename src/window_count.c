@@ -22,16 +22,20 @@
 
 #include "window_internal.h"
 
+/* The W at which row times out; false if never (no timeout, complete). */
+bool
+sw_count_deadline(SwWindow *w, OpenRow *row, TimestampTz *deadline)
+{
+	return w->timeout > 0 && !row->complete &&
+		!pg_add_s64_overflow(row->first_t, w->timeout, deadline);
+}
+
 bool
 sw_count_timed_out(SwWindow *w, OpenRow *row)
 {
 	TimestampTz deadline;
 
-	if (w->timeout <= 0 || !w->has_wm || row->complete)
-		return false;
-	if (pg_add_s64_overflow(row->first_t, w->timeout, &deadline))
-		return false;
-	return w->wm >= deadline;
+	return w->has_wm && sw_count_deadline(w, row, &deadline) && w->wm >= deadline;
 }
 
 /* A count window is final (and closed) when complete or timed out. */

@@ -18,8 +18,6 @@
  */
 #include "postgres.h"
 
-#include "common/int.h"
-
 #include "window_internal.h"
 
 static void
@@ -89,14 +87,13 @@ static bool
 due_time(SwWindow *w, OpenRow *row, TimestampTz *due)
 {
 	if (w->kind == SW_KIND_COUNT)
-		return w->timeout > 0 && !row->complete &&
-			!pg_add_s64_overflow(row->first_t, w->timeout, due);
+		return sw_count_deadline(w, row, due);
 	if (!row->is_final)
 	{
 		*due = row->end;
 		return true;
 	}
-	return !pg_add_s64_overflow(row->end, w->lateness, due);
+	return sw_close_at(w, row->end, due);
 }
 
 void

@@ -41,7 +41,6 @@
 #include "catalog/catversion.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
-#include "common/hashfn.h"
 #include "common/int.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -49,7 +48,6 @@
 #include "nodes/nodeFuncs.h"
 #include "nodes/readfuncs.h"
 #include "optimizer/optimizer.h"
-#include "storage/itemptr.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -139,17 +137,20 @@ sw_is_final_at(SwWindow *w, TimestampTz end)
 	return w->has_wm && w->wm >= end;
 }
 
+/* The W at which a window ending at end closes; false if never (overflow). */
+bool
+sw_close_at(SwWindow *w, TimestampTz end, TimestampTz *limit)
+{
+	return !pg_add_s64_overflow(end, w->lateness, limit);
+}
+
 /* end + lateness <= W: the row never changes again */
 bool
 sw_is_closed(SwWindow *w, TimestampTz end)
 {
 	TimestampTz limit;
 
-	if (!w->has_wm)
-		return false;
-	if (pg_add_s64_overflow(end, w->lateness, &limit))
-		return false;
-	return limit <= w->wm;
+	return w->has_wm && sw_close_at(w, end, &limit) && limit <= w->wm;
 }
 
 /*

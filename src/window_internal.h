@@ -198,6 +198,7 @@ extern void sw_row_free(SwWindow *w, OpenRow *row);
 
 /* window_engine.c, for the window kinds */
 extern bool sw_is_closed(SwWindow *w, TimestampTz end);
+extern bool sw_close_at(SwWindow *w, TimestampTz end, TimestampTz *limit);
 extern bool sw_is_final_at(SwWindow *w, TimestampTz end);
 extern void sw_row_touch(SwWindow *w, OpenRow *row);
 extern void sw_row_advance(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip);
@@ -244,5 +245,6 @@ extern void sw_count_assign(SwWindow *w, TimestampTz t, int partition, int64 off
 							bool *evaluated, bool *skip);
 extern bool sw_count_final(SwWindow *w, OpenRow *row);
 extern bool sw_count_timed_out(SwWindow *w, OpenRow *row);
+extern bool sw_count_deadline(SwWindow *w, OpenRow *row, TimestampTz *deadline);
 
 #endif							/* SW_WINDOW_INTERNAL_H */

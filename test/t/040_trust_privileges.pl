@@ -59,6 +59,20 @@ sub as_role
 	return ($rc, $out, $err);
 }
 
+# The statement trigger function a role puts on its staging tables: it
+# reports what stage_triggers_since reads back.
+sub stage_trig_sql
+{
+	my ($schema) = @_;
+	return qq{CREATE FUNCTION $schema.stage_trig() RETURNS trigger LANGUAGE plpgsql AS \$f\$
+BEGIN
+	RAISE WARNING 'STAGETRIG tbl=%.% op=% when=% user=% sp=[%] wm=%', TG_TABLE_SCHEMA, TG_TABLE_NAME,
+		TG_OP, TG_WHEN, current_user, pg_catalog.current_setting('search_path'),
+		pg_catalog.current_setting('work_mem');
+	RETURN NULL;
+END \$f\$;};
+}
+
 sub ok_as
 {
 	my ($role, $sql, $what, %opts) = @_;
@@ -246,13 +260,7 @@ my $o_start = log_pos();
 ok_as('a3', q{
 SELECT sw.create_source('a3.s4', '} . $bs . q{', 't4', columns => 'n int, t timestamptz',
 	retention => '2 seconds');
-CREATE FUNCTION a3.stage_trig() RETURNS trigger LANGUAGE plpgsql AS $f$
-BEGIN
-	RAISE WARNING 'STAGETRIG tbl=%.% op=% when=% user=% sp=[%] wm=%', TG_TABLE_SCHEMA, TG_TABLE_NAME,
-		TG_OP, TG_WHEN, current_user, pg_catalog.current_setting('search_path'),
-		pg_catalog.current_setting('work_mem');
-	RETURN NULL;
-END $f$;
+} . stage_trig_sql('a3') . q{
 CREATE TRIGGER st_del AFTER DELETE ON a3.s4 FOR EACH STATEMENT EXECUTE FUNCTION a3.stage_trig();
 GRANT USAGE ON SCHEMA a3 TO wo2;
 GRANT SELECT ON a3.s4 TO wo2;
@@ -287,13 +295,7 @@ ok_as('a1', q{
 SELECT sw.create_source('a1.s1', '} . $bs . q{', 't1', columns => 'n int, t timestamptz',
 	retention => '2 seconds');
 SELECT sw.create_source('a1.s5', '} . $bs . q{', 't5', columns => 'n int, t timestamptz');
-CREATE FUNCTION a1.stage_trig() RETURNS trigger LANGUAGE plpgsql AS $f$
-BEGIN
-	RAISE WARNING 'STAGETRIG tbl=%.% op=% when=% user=% sp=[%] wm=%', TG_TABLE_SCHEMA, TG_TABLE_NAME,
-		TG_OP, TG_WHEN, current_user, pg_catalog.current_setting('search_path'),
-		pg_catalog.current_setting('work_mem');
-	RETURN NULL;
-END $f$;
+} . stage_trig_sql('a1') . q{
 -- an index expression on staging: evaluated by the worker's inserts
 CREATE FUNCTION a1.idx_trap(n int) RETURNS int LANGUAGE plpgsql IMMUTABLE STRICT AS $f$
 BEGIN
