@@ -18,6 +18,7 @@ OBJS = \
 	src/kafka.o \
 	src/kafka_options.o \
 	src/formats.o \
+	src/json_scan.o \
 	src/staging.o \
 	src/catalog.o \
 	src/source_admin.o \
@@ -39,7 +40,7 @@ OBJS = \
 DATA = sql/stream_windows--0.1.sql sql/stream_windows--0.1--0.2.sql
 PGFILEDESC = "stream_windows - Kafka-fed streaming windows"
 
-REGRESS = adhoc_setup tumble hop session_start count_window formats source_admin window_admin trust
+REGRESS = adhoc_setup tumble hop session_start count_window formats json_scan source_admin window_admin trust
 REGRESS_OPTS = --temp-instance=tmp_check_regress \
 	--temp-config=$(srcdir)/test/regress.conf \
 	--load-extension=$(EXTENSION)

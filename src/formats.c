@@ -11,16 +11,18 @@
  * access and without allocations beyond the result datums (and one lexer
  * context under PostgreSQL 16).
  *
- * JSON is parsed with PostgreSQL's own parser (common/jsonapi.h) with
- * need_escapes = false, so that the parser neither de-escapes nor copies
- * anything.  Our semantic callbacks only note, for each top-level field
- * that names a column, where its value lies in the payload (a "span"); the
- * field name is read back from the payload between the previous ',' (or
- * the opening '{') and the value, and looked up first in the column that
- * had the same position in the previous message (producers keep their
- * field order), then in the hash.  Only after the whole payload has parsed
- * are the spans converted, so a later duplicate key simply replaces an
- * earlier span (last wins) and invalid JSON never costs a conversion.
+ * JSON is read by a single-pass scanner (json_scan.c) that reports each
+ * top-level field's name and value span; whenever it is unsure (invalid
+ * JSON, deep nesting, not an object) PostgreSQL's own parser
+ * (common/jsonapi.h) runs instead, with need_escapes = false so that it
+ * neither de-escapes nor copies anything, and words the error.  Its
+ * semantic callbacks note the same spans: the field name is read back from
+ * the payload between the previous ',' (or the opening '{') and the value.
+ * Either way a name is looked up first in the column that had the same
+ * position in the previous message (producers keep their field order),
+ * then in the hash.  Only after the whole payload has been read are the
+ * spans converted, so a later duplicate key simply replaces an earlier
+ * span (last wins) and invalid JSON never costs a conversion.
  * Strings are de-escaped only when they contain a backslash; objects and
  * arrays destined to text/json columns are copied from the payload as they
  * are.  CSV is scanned into the same spans.
@@ -83,6 +85,7 @@
 #endif
 
 #include "formats.h"
+#include "json_scan.h"
 
 /* Semantic callbacks return JsonParseErrorType from PostgreSQL 16 on. */
 #if PG_VERSION_NUM >= 160000
@@ -172,6 +175,7 @@ struct SwFormat
 	int			field_no;		/* its position in the object */
 	bool		seen_object;	/* the top-level value is an object */
 	int16	   *guess;			/* column of field i in the previous message */
+	bool		check_scanner;	/* compare json_scan with pg_parse_json */
 };
 
 PG_FUNCTION_INFO_V1(sw_parse_payload);
@@ -694,8 +698,59 @@ formats_json_datum(SwFormat *fmt, SwColumn *col, SwSpan *span)
 }
 
 /*
- * JSON semantic callbacks.  Only the top level matters: the object itself
- * (lex_level 0) and its fields (lex_level 1).
+ * A top-level field: note where its value lies if its name is a column's.
+ * name/len: the name's contents, still escaped if 'escaped'.
+ */
+static void
+formats_json_field(SwFormat *fmt, const char *name, int len, bool escaped,
+				   JsonTokenType kind, const char *value, int valuelen)
+{
+	int			c;
+
+	if (escaped)
+	{
+		char	   *buf = formats_scratch(fmt, formats_unescaped_size(fmt, len, SW_ESC_JSON) + 1);
+
+		len = formats_json_unescape(fmt, name, len, buf);
+		name = buf;
+	}
+
+	/*
+	 * Producers tend to write the fields in the same order every time: try
+	 * the column that had this position in the previous message first.
+	 */
+	c = fmt->field_no < SW_GUESS_FIELDS ? fmt->guess[fmt->field_no] : -1;
+	if (c < 0 || !formats_column_is(fmt, c, name, len))
+	{
+		c = formats_lookup_column(fmt, name, len);
+		if (fmt->field_no < SW_GUESS_FIELDS)
+			fmt->guess[fmt->field_no] = c;
+	}
+	fmt->field_no++;
+	fmt->field_col = c;
+	if (c >= 0)
+	{
+		SwSpan	   *span = &fmt->spans[c];
+
+		span->kind = kind;
+		span->p = value;
+		span->len = valuelen;
+	}
+}
+
+/* json_scan_object's callback */
+static void
+formats_json_scanned_field(void *arg, const char *name, int namelen,
+						   bool name_escaped, JsonTokenType kind,
+						   const char *value, int valuelen)
+{
+	formats_json_field((SwFormat *) arg, name, namelen, name_escaped,
+					   kind, value, valuelen);
+}
+
+/*
+ * pg_parse_json callbacks (the reference path).  Only the top level
+ * matters: the object itself (lex_level 0) and its fields (lex_level 1).
  */
 static SW_JSON_ACTION
 formats_json_object_start(void *state)
@@ -722,8 +777,6 @@ formats_json_field_start(void *state, char *fname, bool isnull)
 	const char *p = fmt->name_pos;
 	const char *name;
 	bool		escaped = false;
-	int			len;
-	int			c;
 
 	if (lex->lex_level != 1)
 		SW_JSON_ACTION_DONE;
@@ -740,36 +793,9 @@ formats_json_field_start(void *state, char *fname, bool isnull)
 		}
 		p++;
 	}
-	len = p - name;
-	if (escaped)
-	{
-		char	   *buf = formats_scratch(fmt, formats_unescaped_size(fmt, len, SW_ESC_JSON) + 1);
-
-		len = formats_json_unescape(fmt, name, len, buf);
-		name = buf;
-	}
-
-	/*
-	 * Producers tend to write the fields in the same order every time: try
-	 * the column that had this position in the previous message first.
-	 */
-	c = fmt->field_no < SW_GUESS_FIELDS ? fmt->guess[fmt->field_no] : -1;
-	if (c < 0 || !formats_column_is(fmt, c, name, len))
-	{
-		c = formats_lookup_column(fmt, name, len);
-		if (fmt->field_no < SW_GUESS_FIELDS)
-			fmt->guess[fmt->field_no] = c;
-	}
-	fmt->field_no++;
-	fmt->field_col = c;
-	if (c >= 0)
-	{
-		SwSpan	   *span = &fmt->spans[c];
-
-		span->kind = lex->token_type;
-		span->p = lex->token_start;
-		span->len = lex->token_terminator - lex->token_start;
-	}
+	formats_json_field(fmt, name, p - name, escaped, lex->token_type,
+					   lex->token_start,
+					   lex->token_terminator - lex->token_start);
 	SW_JSON_ACTION_DONE;
 }
 
@@ -797,11 +823,21 @@ formats_json_field_end(void *state, char *fname, bool isnull)
 	SW_JSON_ACTION_DONE;
 }
 
+/* Forget the spans of the previous message (or of an unsure scan) */
 static void
-formats_parse_json(SwFormat *fmt, const char *payload, size_t len,
-				   Datum *values, bool *nulls)
+formats_json_reset(SwFormat *fmt, const char *payload, size_t len)
 {
-	JsonParseErrorType res;
+	memset(fmt->spans, 0, sizeof(SwSpan) * fmt->ncols);
+	fmt->end = payload + len;
+	fmt->field_col = -1;
+	fmt->field_no = 0;
+	fmt->seen_object = false;
+}
+
+/* The reference path: pg_parse_json with our callbacks, spans as the scanner's */
+static JsonParseErrorType
+formats_json_reference(SwFormat *fmt, const char *payload, size_t len)
+{
 	JsonLexContext *lex;
 #if PG_VERSION_NUM >= 170000
 	JsonLexContext lexbuf;
@@ -825,23 +861,58 @@ formats_parse_json(SwFormat *fmt, const char *payload, size_t len,
 	lex->input_encoding = fmt->encoding;
 #endif
 
-	memset(fmt->spans, 0, sizeof(SwSpan) * fmt->ncols);
+	formats_json_reset(fmt, payload, len);
 	fmt->lex = lex;
-	fmt->end = payload + len;
-	fmt->field_col = -1;
-	fmt->field_no = 0;
-	fmt->seen_object = false;
+	return pg_parse_json(lex, &fmt->sem);
+}
 
-	res = pg_parse_json(lex, &fmt->sem);
-	if (res != JSON_SUCCESS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid JSON"),
-				 errdetail_internal("%s", json_errdetail(res, lex))));
-	if (!fmt->seen_object)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("payload is not a JSON object")));
+/*
+ * Test hook (sw._parse_payload): the scanner has accepted the payload;
+ * pg_parse_json must accept it too and find the same spans.
+ */
+static void
+formats_json_check_scanner(SwFormat *fmt, const char *payload, size_t len)
+{
+	SwSpan	   *scanned = palloc(sizeof(SwSpan) * fmt->ncols);
+
+	memcpy(scanned, fmt->spans, sizeof(SwSpan) * fmt->ncols);
+	if (formats_json_reference(fmt, payload, len) != JSON_SUCCESS ||
+		!fmt->seen_object)
+		elog(ERROR, "JSON scanner accepted a payload that pg_parse_json rejects");
+	for (int c = 0; c < fmt->ncols; c++)
+		if (scanned[c].kind != fmt->spans[c].kind ||
+			(scanned[c].kind != JSON_TOKEN_INVALID &&
+			 (scanned[c].p != fmt->spans[c].p ||
+			  scanned[c].len != fmt->spans[c].len)))
+			elog(ERROR, "JSON scanner and pg_parse_json disagree on column \"%s\"",
+				 fmt->cols[c].name);
+	pfree(scanned);
+}
+
+static void
+formats_parse_json(SwFormat *fmt, const char *payload, size_t len,
+				   Datum *values, bool *nulls)
+{
+	formats_json_reset(fmt, payload, len);
+	if (json_scan_object(payload, len, formats_json_scanned_field, fmt) == JSON_SCAN_OK)
+	{
+		if (fmt->check_scanner)
+			formats_json_check_scanner(fmt, payload, len);
+	}
+	else
+	{
+		JsonParseErrorType res = formats_json_reference(fmt, payload, len);
+
+		if (res != JSON_SUCCESS)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid JSON"),
+					 errdetail_internal("%s", json_errdetail(res, fmt->lex))));
+		if (!fmt->seen_object)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("payload is not a JSON object")));
+	}
 
 	for (int c = 0; c < fmt->ncols; c++)
 	{
@@ -1333,6 +1404,7 @@ sw_parse_payload(PG_FUNCTION_ARGS)
 
 	rel = table_open(relid, AccessShareLock);
 	fmt = formats_prepare(rel, kind, CurrentMemoryContext);
+	fmt->check_scanner = true;
 	values = (Datum *) palloc0(sizeof(Datum) * RelationGetDescr(rel)->natts);
 	nulls = (bool *) palloc0(sizeof(bool) * RelationGetDescr(rel)->natts);
 

@@ -92,7 +92,7 @@ typedef struct SourceWorker
 	SwWorkerSlot *slot;
 	SwKafka    *kafka;
 	SwFormat   *format;
-	TupleDesc	staging_desc;	/* the columns format was prepared for */
+	StagingWriter *staging;		/* slots of the columns format was prepared for */
 	int			npartitions;
 	PartitionState *parts;
 	MemoryContext batch_cxt;
@@ -559,7 +559,8 @@ process_messages(SourceWorker *w, int from, int to, bool isolated)
 	w->isolated = isolated;
 	memset(&w->dead, 0, sizeof(w->dead));	/* batch_cxt was reset */
 	report_partitions(w, false);
-	sw = staging_begin(w->def->staging, w->staging_desc);
+	sw = w->staging;
+	staging_begin(sw, w->def->staging);
 	for (int i = from; i < to; i++)
 	{
 		rd_kafka_message_t *msg = w->msgs[i];
@@ -660,6 +661,7 @@ process_batch(SourceWorker *w, int n)
 			edata = CopyErrorData();
 			FlushErrorState();
 			AbortCurrentTransaction();
+			staging_abandon(w->staging);
 			ereport(LOG,
 					(errmsg("stream_windows source \"%s\": a batch failed (%s); applying it again window by window",
 							w->def->name, edata->message)));
@@ -885,9 +887,7 @@ run(SourceWorker *w, int source_id)
 	owner_is_superuser = superuser();
 	w->format = formats_prepare(rel, formats_kind_from_name(w->def->format),
 								TopMemoryContext);
-	old = MemoryContextSwitchTo(TopMemoryContext);
-	w->staging_desc = CreateTupleDescCopy(RelationGetDescr(rel));
-	MemoryContextSwitchTo(old);
+	w->staging = staging_create(RelationGetDescr(rel), TopMemoryContext);
 	table_close(rel, AccessShareLock);
 	commit_xact();
 

@@ -8,6 +8,10 @@
  * indexes a user added to the staging table are maintained as COPY does.
  * Triggers on a staging table are not fired.
  *
+ * The slots live as long as the worker: they are made once, on a copy of
+ * the descriptor the parser was prepared for (not reference-counted, so no
+ * resource owner tracks them), and reused by every transaction.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -26,14 +30,19 @@
 
 struct StagingWriter
 {
+	/* for the worker's life: slots of the prepared descriptor */
+	TupleDesc	prepared;		/* not reference-counted: no resource owner */
+	MemoryContext slot_cxt;
+	int			nslots;
+	TupleTableSlot *slots[STAGING_CHUNK_ROWS];
+	int			nused;
+
+	/* for one transaction, between staging_begin and staging_end */
 	Relation	rel;
 	EState	   *estate;
 	ResultRelInfo *rri;
 	BulkInsertState bistate;
 	CommandId	cid;
-	int			nslots;
-	TupleTableSlot *slots[STAGING_CHUNK_ROWS];
-	int			nused;
 };
 
 /* Do the columns still have the types the parser was prepared for? */
@@ -55,10 +64,22 @@ same_columns(TupleDesc a, TupleDesc b)
 }
 
 StagingWriter *
-staging_begin(Oid relid, TupleDesc prepared)
+staging_create(TupleDesc prepared, MemoryContext cxt)
 {
+	MemoryContext old = MemoryContextSwitchTo(cxt);
 	StagingWriter *w = palloc0(sizeof(StagingWriter));
 
+	w->prepared = CreateTupleDescCopy(prepared);
+	w->slot_cxt = AllocSetContextCreate(cxt, "stream_windows staging slots",
+										ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(old);
+	return w;
+}
+
+void
+staging_begin(StagingWriter *w, Oid relid)
+{
+	Assert(w->rel == NULL && w->nused == 0);
 	w->rel = try_table_open(relid, RowExclusiveLock);
 	if (w->rel == NULL)
 		ereport(ERROR,
@@ -67,7 +88,7 @@ staging_begin(Oid relid, TupleDesc prepared)
 				 errdetail("It was dropped without sw.drop_source."),
 				 errhint("Drop the source with sw.drop_source and create it again.")));
 	/* an ALTER TABLE since the worker started: never stage old datums */
-	if (!same_columns(prepared, RelationGetDescr(w->rel)))
+	if (!same_columns(w->prepared, RelationGetDescr(w->rel)))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("staging table \"%s\" was altered while its source was running",
@@ -80,7 +101,6 @@ staging_begin(Oid relid, TupleDesc prepared)
 	ExecOpenIndices(w->rri, false);
 	w->bistate = GetBulkInsertState();
 	w->cid = GetCurrentCommandId(true);
-	return w;
 }
 
 Relation
@@ -95,8 +115,13 @@ staging_next_row(StagingWriter *w, Datum **values, bool **nulls)
 	TupleTableSlot *slot;
 
 	if (w->nused == w->nslots)
-		w->slots[w->nslots++] = MakeSingleTupleTableSlot(RelationGetDescr(w->rel),
+	{
+		MemoryContext old = MemoryContextSwitchTo(w->slot_cxt);
+
+		w->slots[w->nslots++] = MakeSingleTupleTableSlot(w->prepared,
 														 &TTSOpsVirtual);
+		MemoryContextSwitchTo(old);
+	}
 	slot = w->slots[w->nused];
 	ExecClearTuple(slot);
 	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
@@ -162,10 +187,22 @@ void
 staging_end(StagingWriter *w)
 {
 	staging_flush(w);
-	for (int i = 0; i < w->nslots; i++)
-		ExecDropSingleTupleTableSlot(w->slots[i]);
 	FreeBulkInsertState(w->bistate);
 	ExecCloseIndices(w->rri);
 	FreeExecutorState(w->estate);
 	table_close(w->rel, NoLock);
+	w->rel = NULL;
+}
+
+/*
+ * After a failed transaction: forget the rows buffered (their datums went
+ * with the transaction's memory) and the table (closed by the abort).
+ */
+void
+staging_abandon(StagingWriter *w)
+{
+	for (int i = 0; i < w->nused; i++)
+		ExecClearTuple(w->slots[i]);
+	w->nused = 0;
+	w->rel = NULL;
 }

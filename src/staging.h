@@ -25,11 +25,17 @@
 typedef struct StagingWriter StagingWriter;
 
 /*
- * Open the staging table for this transaction; rows buffer in
- * CurrentMemoryContext.  ERROR when it is gone, or when its columns are no
- * longer those of prepared (the descriptor the parser was prepared for).
+ * A writer for the worker's life, in cxt, for a staging table with the
+ * columns of prepared (the descriptor the parser was prepared for).
  */
-extern StagingWriter *staging_begin(Oid relid, TupleDesc prepared);
+extern StagingWriter *staging_create(TupleDesc prepared, MemoryContext cxt);
+
+/*
+ * Open the staging table for this transaction; row datums are allocated by
+ * the caller, in memory that lasts until staging_end.  ERROR when the table
+ * is gone, or when its columns are no longer those prepared.
+ */
+extern void staging_begin(StagingWriter *w, Oid relid);
 extern Relation staging_relation(StagingWriter *w);
 
 /*
@@ -50,5 +56,8 @@ extern void staging_flush(StagingWriter *w);
 
 /* Insert what is buffered and close the table (end of the batch). */
 extern void staging_end(StagingWriter *w);
+
+/* The transaction failed: drop what is buffered, the table is closed. */
+extern void staging_abandon(StagingWriter *w);
 
 #endif							/* SW_STAGING_H */
