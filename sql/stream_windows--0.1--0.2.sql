@@ -243,6 +243,12 @@ BEGIN
 								  w.result::pg_catalog.regclass,
 								  CASE WHEN cols IS NULL THEN '' ELSE ', ' OPERATOR(pg_catalog.||) cols END,
 								  CASE WHEN w.kind OPERATOR(pg_catalog.=) 'count' THEN ', window_seq' ELSE '' END);
+		-- count windows: a key's last window_seq, read when the key comes back
+		IF w.kind OPERATOR(pg_catalog.=) 'count' THEN
+			EXECUTE pg_catalog.format('CREATE INDEX ON %s (%swindow_seq)',
+									  w.result::pg_catalog.regclass,
+									  CASE WHEN cols IS NULL THEN '' ELSE cols OPERATOR(pg_catalog.||) ', ' END);
+		END IF;
 	END LOOP;
 END
 $$;

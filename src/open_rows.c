@@ -144,6 +144,8 @@ sw_key_entry(SwWindow *w, Datum *keys, bool *nulls)
 		e->maxrows = 2;
 		e->rows = palloc(sizeof(OpenRow *) * e->maxrows);
 		e->next_seq = 0;
+		e->seq_known = false;
+		e->seq_queued = false;
 		MemoryContextSwitchTo(old);
 	}
 	return e;
@@ -210,11 +212,12 @@ keyed_row_free(SwWindow *w, OpenRow *row)
 	if (entry)
 	{
 		sw_row_detach(entry, row);
-		/* a key without sessions is forgotten; count keys keep their sequence */
-		if (entry->nrows == 0 && w->kind == SW_KIND_SESSION)
+		/* a key without rows is forgotten (count windows read its sequence back) */
+		if (entry->nrows == 0)
 		{
 			OpenRowKey	key = entry->key;
 
+			pfree(entry->rows);
 			hashing = w;
 			hash_search(w->keyidx, &key, HASH_REMOVE, NULL);
 			free_key(w, key);

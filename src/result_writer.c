@@ -97,9 +97,11 @@ batch_new(SwWindow *w, SwWriteKind kind, int ncols, const Oid *types)
 }
 
 static void
-append_source(StringInfo sql, RowBatch *b, const Oid *types)
+append_source(StringInfo sql, RowBatch *b, const Oid *types, bool ordinality)
 {
 	appendStringInfoString(sql, "(SELECT ");
+	if (ordinality)
+		appendStringInfoString(sql, "v.ord, ");
 	for (int i = 0; i < b->ncols; i++)
 	{
 		appendStringInfo(sql, "%sv.c%d", i > 0 ? ", " : "", i + 1);
@@ -110,10 +112,10 @@ append_source(StringInfo sql, RowBatch *b, const Oid *types)
 	appendStringInfoString(sql, " FROM ROWS FROM (");
 	for (int i = 1; i <= b->ncols; i++)
 		appendStringInfo(sql, "%spg_catalog.unnest($%d)", i > 1 ? ", " : "", i);
-	appendStringInfoString(sql, ") AS v(");
+	appendStringInfo(sql, ")%s AS v(", ordinality ? " WITH ORDINALITY" : "");
 	for (int i = 1; i <= b->ncols; i++)
 		appendStringInfo(sql, "%sc%d", i > 1 ? ", " : "", i);
-	appendStringInfoString(sql, ")) AS u");
+	appendStringInfo(sql, "%s)) AS u", ordinality ? ", ord" : "");
 }
 
 /* "OPERATOR(schema.name)": an operator named so no search_path can divert it. */
@@ -134,18 +136,19 @@ operator_sql(Oid opr)
 }
 
 /*
- * "t._sw_open AND t.k1 = u.c1 AND ... AND t.window_start = u.cK ...": the
- * identity of the row against u's first columns.  Each key compares with
- * its type's default equality operator, named with its schema, under the
- * key's collation; NULL-safe adds "OR both are NULL".
+ * "t.k1 = u.c1 AND ...": the group keys of t against u's first columns,
+ * each with its type's default equality operator, named with its schema,
+ * under the key's collation; NULL-safe adds "OR both are NULL".  Returns
+ * the number of u's columns used.  With no keys, "true".
  */
-static void
-append_identity(StringInfo sql, SwWindow *w, SwDefinition *def, bool nullsafe)
+static int
+append_key_match(StringInfo sql, SwWindow *w, SwDefinition *def, bool nullsafe)
 {
 	ListCell   *lc;
 	int			c = 1;
 
-	appendStringInfoString(sql, "t._sw_open");
+	if (def->group_names == NIL)
+		appendStringInfoString(sql, "true");
 	foreach(lc, def->group_names)
 	{
 		int			i = foreach_current_index(lc);
@@ -159,13 +162,29 @@ append_identity(StringInfo sql, SwWindow *w, SwDefinition *def, bool nullsafe)
 		op = operator_sql(tc->eq_opr);
 		if (OidIsValid(w->gcoll[i]))
 			coll = psprintf(" COLLATE %s", generate_collation_name(w->gcoll[i]));
+		if (i > 0)
+			appendStringInfoString(sql, " AND ");
 		if (nullsafe)
-			appendStringInfo(sql, " AND (t.%s %s u.c%d%s OR (t.%s IS NULL AND u.c%d IS NULL))",
+			appendStringInfo(sql, "(t.%s %s u.c%d%s OR (t.%s IS NULL AND u.c%d IS NULL))",
 							 col, op, c, coll, col, c);
 		else
-			appendStringInfo(sql, " AND t.%s %s u.c%d%s", col, op, c, coll);
+			appendStringInfo(sql, "t.%s %s u.c%d%s", col, op, c, coll);
 		c++;
 	}
+	return c - 1;
+}
+
+/*
+ * "t._sw_open AND <keys> AND t.window_start = u.cK ...": the identity of
+ * the row against u's first columns.
+ */
+static void
+append_identity(StringInfo sql, SwWindow *w, SwDefinition *def, bool nullsafe)
+{
+	int			c;
+
+	appendStringInfoString(sql, "t._sw_open AND ");
+	c = append_key_match(sql, w, def, nullsafe) + 1;
 	appendStringInfo(sql, " AND t.window_start OPERATOR(pg_catalog.=) u.c%d", c++);
 	appendStringInfo(sql, " AND t.window_end OPERATOR(pg_catalog.=) u.c%d", c++);
 	if (w->kind == SW_KIND_COUNT)
@@ -284,13 +303,13 @@ prepare_write(SwWindow *w, SwDefinition *def, SwWriteKind kind, bool nullsafe)
 			foreach(lc, def->group_names)
 				appendStringInfo(&sql, "%s, ", quote_identifier(strVal(lfirst(lc))));
 			appendStringInfo(&sql, "%s) SELECT * FROM ", cols.data);
-			append_source(&sql, b, types);
+			append_source(&sql, b, types, false);
 			break;
 		case SW_WRITE_UPDATE:
 			appendStringInfo(&sql, "UPDATE %s t SET (%s) = ROW(", w->result_sql, cols.data);
 			append_params(&sql, nid + 1, n - nid);
 			appendStringInfoString(&sql, ") FROM ");
-			append_source(&sql, b, types);
+			append_source(&sql, b, types, false);
 			break;
 		case SW_WRITE_MARK:
 			appendStringInfo(&sql, "UPDATE %s t SET is_final = u.c%d, _sw_open = u.c%d",
@@ -299,12 +318,14 @@ prepare_write(SwWindow *w, SwDefinition *def, SwWriteKind kind, bool nullsafe)
 				appendStringInfo(&sql, ", _sw_state_%d = CASE WHEN u.c%d THEN t._sw_state_%d END",
 								 i + 1, nid + 2, i + 1);
 			appendStringInfoString(&sql, " FROM ");
-			append_source(&sql, b, types);
+			append_source(&sql, b, types, false);
 			break;
 		case SW_WRITE_DELETE:
 			appendStringInfo(&sql, "DELETE FROM %s t USING ", w->result_sql);
-			append_source(&sql, b, types);
+			append_source(&sql, b, types, false);
 			break;
+		case SW_READ_LAST_SEQ:
+			elog(ERROR, "not a write");
 	}
 	if (kind != SW_WRITE_INSERT)
 	{
@@ -316,10 +337,47 @@ prepare_write(SwWindow *w, SwDefinition *def, SwWriteKind kind, bool nullsafe)
 	return b;
 }
 
+/*
+ * Count windows: the last window_seq of each key (in u, numbered by
+ * ordinality), for keys with no window in memory.  One probe per key of
+ * the index create_window builds on (keys, window_seq).
+ */
+static RowBatch *
+prepare_last_seq(SwWindow *w, SwDefinition *def, bool nullsafe)
+{
+	Oid		   *types = palloc(sizeof(Oid) * Max(w->ngroup, 1));
+	StringInfoData sql;
+	RowBatch   *b;
+	int			n = 0;
+	ListCell   *lc;
+
+	foreach(lc, def->group_exprs)
+		types[n++] = exprType(lfirst(lc));
+	b = batch_new(w, SW_READ_LAST_SEQ, n, types);
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT u.ord, (SELECT t.window_seq FROM %s t WHERE ",
+					 w->result_sql);
+	append_key_match(&sql, w, def, nullsafe);
+	appendStringInfoString(&sql, " ORDER BY t.window_seq DESC LIMIT 1) FROM ");
+	if (n == 0)
+		appendStringInfoString(&sql, "(SELECT 1::pg_catalog.int8 AS ord) AS u");
+	else
+		append_source(&sql, b, types, true);
+	b->sql = MemoryContextStrdup(w->cxt, sql.data);
+	batch_prepare(b);
+	return b;
+}
+
 /* Prepare every write of the window (as its owner, inside SPI). */
 void
 sw_writer_prepare(SwWindow *w, SwDefinition *def)
 {
+	if (w->kind == SW_KIND_COUNT)
+	{
+		w->last_seq[0] = prepare_last_seq(w, def, false);
+		w->last_seq[1] = w->ngroup == 0 ? w->last_seq[0] :
+			prepare_last_seq(w, def, true);
+	}
 	for (int k = 0; k < SW_WRITE_KINDS; k++)
 	{
 		w->writes[k][0] = prepare_write(w, def, k, false);
@@ -342,6 +400,10 @@ sw_writer_free(SwWindow *w)
 			if (b->plan)
 				SPI_freeplan(b->plan);
 		}
+	for (int v = 0; v < 2; v++)
+		if (w->last_seq[v] && w->last_seq[v]->plan &&
+			(v == 0 || w->last_seq[1] != w->last_seq[0]))
+			SPI_freeplan(w->last_seq[v]->plan);
 }
 
 /*
@@ -447,23 +509,80 @@ column_array(RowBatch *b, int c, Datum *col, bool *colnull)
 											  b->typlen[c], b->typbyval[c], b->typalign[c]));
 }
 
+/* Run b's statement over its pending rows, which it then forgets. */
+static int
+batch_execute(RowBatch *b, bool read_only)
+{
+	Datum	   *params = palloc(sizeof(Datum) * Max(b->ncols, 1));
+	Datum	   *col = palloc(sizeof(Datum) * b->npending);
+	bool	   *colnull = palloc(sizeof(bool) * b->npending);
+
+	for (int c = 0; c < b->ncols; c++)
+		params[c] = column_array(b, c, col, colnull);
+	b->pending = NIL;
+	b->npending = 0;
+	return SPI_execute_plan(b->plan, params, NULL, read_only, 0);
+}
+
 static void
 batch_flush(SwWindow *w, RowBatch *b)
 {
-	Datum	   *params;
-	Datum	   *col;
-	bool	   *colnull;
+	uint64		expected = b->npending;
 
 	if (b->npending == 0)
 		return;
-	params = palloc(sizeof(Datum) * b->ncols);
-	col = palloc(sizeof(Datum) * b->npending);
-	colnull = palloc(sizeof(bool) * b->npending);
-	for (int c = 0; c < b->ncols; c++)
-		params[c] = column_array(b, c, col, colnull);
-	check_written(w, b, SPI_execute_plan(b->plan, params, NULL, false, 0), b->npending);
-	b->pending = NIL;
-	b->npending = 0;
+	check_written(w, b, batch_execute(b, false), expected);
+}
+
+/*
+ * Count windows: last[i] = the greatest window_seq of keys[i] in the result
+ * table, -1 if it has none (inside SPI, as the owner).
+ */
+void
+sw_writer_last_seqs(SwWindow *w, int n, OpenRowKey *keys, int64 *last)
+{
+	int		   *which = palloc(sizeof(int) * Max(n, 1));
+	MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
+
+	for (int v = 0; v < (w->ngroup > 0 ? 2 : 1); v++)
+	{
+		RowBatch   *b = w->last_seq[v];
+		int			m = 0;
+
+		for (int i = 0; i < n; i++)
+		{
+			bool		nullkey = false;
+			PendingRow *pr;
+
+			for (int k = 0; k < w->ngroup; k++)
+				nullkey |= keys[i].nulls[k];
+			if (nullkey != (v == 1))
+				continue;
+			pr = palloc(sizeof(PendingRow));
+			pr->values = keys[i].keys;
+			pr->isnull = keys[i].nulls;
+			b->pending = lappend(b->pending, pr);
+			b->npending++;
+			which[m++] = i;
+		}
+		if (m == 0)
+			continue;
+		/* (with no keys there is one key, and u is one row) */
+		if (batch_execute(b, true) != SPI_OK_SELECT || SPI_processed != (uint64) m)
+			elog(ERROR, "could not read the last window_seq of window \"%s\"", w->name);
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			bool		isnull;
+			int64		ord = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
+			Datum		seq = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull);
+
+			if (ord < 1 || ord > m)
+				elog(ERROR, "unexpected row in the last window_seq of window \"%s\"", w->name);
+			last[which[ord - 1]] = isnull ? -1 : DatumGetInt64(seq);
+		}
+	}
+	MemoryContextSwitchTo(old);
 }
 
 /*

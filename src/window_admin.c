@@ -586,6 +586,27 @@ identity_index_sql(const char *qname, SwDefinition *def, SwWindowKind kind)
 	return sql.data;
 }
 
+/*
+ * Count windows: the index a key's last window_seq is read from when the
+ * key comes back after its windows left memory (window_count.c): the
+ * group keys with a default btree operator class, then window_seq.
+ */
+static char *
+sequence_index_sql(const char *qname, SwDefinition *def)
+{
+	StringInfoData sql;
+	ListCell   *lc,
+			   *lc2;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "CREATE INDEX ON %s (", qname);
+	forboth(lc, def->group_exprs, lc2, def->group_names)
+		if (OidIsValid(GetDefaultOpClass(exprType(lfirst(lc)), BTREE_AM_OID)))
+			appendStringInfo(&sql, "%s, ", quote_identifier(strVal(lfirst(lc2))));
+	appendStringInfoString(&sql, "window_seq)");
+	return sql.data;
+}
+
 static Oid
 create_result_table(RangeVar *rv, SwDefinition *def, SwWindowKind kind)
 {
@@ -627,7 +648,9 @@ create_result_table(RangeVar *rv, SwDefinition *def, SwWindowKind kind)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute(sql.data, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not create the result table");
-	if (SPI_execute(identity_index_sql(qname, def, kind), false, 0) != SPI_OK_UTILITY)
+	if (SPI_execute(identity_index_sql(qname, def, kind), false, 0) != SPI_OK_UTILITY ||
+		(kind == SW_KIND_COUNT &&
+		 SPI_execute(sequence_index_sql(qname, def), false, 0) != SPI_OK_UTILITY))
 		elog(ERROR, "could not index the result table");
 	SPI_finish();
 	return RangeVarGetRelid(rv, NoLock, false);

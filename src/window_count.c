@@ -11,8 +11,13 @@
  * first-arrived event plus the timeout, and the key's next event opens the
  * next window.  Count windows are never late: no event is dropped.
  *
- * A key has at most one open window, held in its KeyEntry together with
- * the next window_seq, which a restart reads back from the result table.
+ * A key's windows of this batch are held in its KeyEntry (at most one of
+ * them open) together with the next window_seq.  A key leaves memory with
+ * its last window: keys ever seen cost nothing.  When a key comes back,
+ * its window_seq numbers on from the greatest one in the result table;
+ * they are counted from zero during the batch and shifted once that
+ * greatest one has been read, one statement for all such keys of the
+ * batch, before the batch's rows are written (sw_count_number).
  *
  *-------------------------------------------------------------------------
  */
@@ -45,25 +50,47 @@ sw_count_final(SwWindow *w, OpenRow *row)
 	return row->complete || sw_count_timed_out(w, row);
 }
 
+/* The key's open window: the one neither complete nor timed out, or NULL. */
+static OpenRow *
+open_window(SwWindow *w, KeyEntry *entry)
+{
+	for (int i = entry->nrows - 1; i >= 0; i--)
+	{
+		OpenRow    *row = entry->rows[i];
+
+		if (row->complete)
+			continue;
+		if (sw_count_timed_out(w, row))
+		{
+			/* it timed out before this event: written final, incomplete */
+			sw_row_touch(w, row);
+			continue;
+		}
+		return row;
+	}
+	return NULL;
+}
+
 void
 sw_count_assign(SwWindow *w, TimestampTz t, int partition, int64 offset,
 				bool *evaluated, bool *skip)
 {
 	KeyEntry   *entry = sw_key_entry(w, w->keybuf, w->keynulls);
-	OpenRow    *row = entry->nrows > 0 ? entry->rows[0] : NULL;
+	OpenRow    *row = open_window(w, entry);
 
-	if (row != NULL && sw_count_timed_out(w, row))
-	{
-		/* it timed out before this event: written final, incomplete */
-		sw_row_touch(w, row);
-		sw_row_detach(entry, row);
-		row = NULL;
-	}
 	if (row == NULL)
 	{
 		row = sw_row_new(w, entry, t, t);
 		row->seq = entry->next_seq++;
 		row->first_t = t;
+		if (!entry->seq_known && !entry->seq_queued)
+		{
+			MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
+
+			w->seq_unknown = lappend(w->seq_unknown, entry);
+			entry->seq_queued = true;
+			MemoryContextSwitchTo(old);
+		}
 	}
 	sw_row_touch(w, row);
 	sw_row_advance(w, row, evaluated, skip);
@@ -71,8 +98,40 @@ sw_count_assign(SwWindow *w, TimestampTz t, int partition, int64 offset,
 	row->key.start = Min(row->key.start, t);
 	row->end = Max(row->end, t);
 	if (row->nevents >= w->count_n)
-	{
 		row->complete = true;
-		sw_row_detach(entry, row);
+}
+
+/*
+ * Before the batch's rows are written (inside SPI, as the window's owner):
+ * the windows of keys that came back number on from their last window_seq
+ * in the result table.
+ */
+void
+sw_count_number(SwWindow *w)
+{
+	int			n = list_length(w->seq_unknown);
+	OpenRowKey *keys;
+	int64	   *last;
+	ListCell   *lc;
+
+	if (n == 0)
+		return;
+	keys = palloc(sizeof(OpenRowKey) * n);
+	last = palloc(sizeof(int64) * n);
+	foreach(lc, w->seq_unknown)
+		keys[foreach_current_index(lc)] = ((KeyEntry *) lfirst(lc))->key;
+	sw_writer_last_seqs(w, n, keys, last);
+	foreach(lc, w->seq_unknown)
+	{
+		KeyEntry   *entry = lfirst(lc);
+		int64		base = last[foreach_current_index(lc)] + 1;
+
+		/* every window of the key in memory was opened in this batch */
+		for (int i = 0; i < entry->nrows; i++)
+			entry->rows[i]->seq += base;
+		entry->next_seq += base;
+		entry->seq_known = true;
+		entry->seq_queued = false;
 	}
+	w->seq_unknown = NIL;		/* (in batch_cxt) */
 }

@@ -838,6 +838,8 @@ sw_window_end_batch(SwWindow *w, TimestampTz now)
 	 * single event is to blame for it.
 	 */
 	sw_priv_begin_role(&ps, w->owner, w->search_path);
+	if (w->kind == SW_KIND_COUNT)
+		sw_count_number(w);
 	for (OpenRow *row = w->touched; row; row = row->next_touched)
 		if (!row->dead)
 			sw_row_write(w, row);
@@ -1012,6 +1014,9 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 			row->seq = DatumGetInt64(SPI_getbinval(tup, desc, 5 + w->ngroup, &isnull));
 			row->nevents = DatumGetInt64(SPI_getbinval(tup, desc, 6 + w->ngroup, &isnull));
 			row->first_t = DatumGetTimestampTz(SPI_getbinval(tup, desc, 7 + w->ngroup, &isnull));
+			/* a key's open window is its last one */
+			row->entry->next_seq = row->seq + 1;
+			row->entry->seq_known = true;
 		}
 		sw_due_update(w, row);
 		for (int i = 0; i < w->naggs; i++)
@@ -1027,38 +1032,6 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 				datumCopy(d, agg->internal_state ? false : agg->transtypbyval,
 						  agg->internal_state ? -1 : agg->transtyplen);
 			MemoryContextSwitchTo(old);
-		}
-	}
-
-	/* count windows number on from the last window of each key */
-	if (count)
-	{
-		resetStringInfo(&sql);
-		appendStringInfoString(&sql, "SELECT pg_catalog.max(window_seq)");
-		foreach(lc, def->group_names)
-			appendStringInfo(&sql, ", %s", quote_identifier(strVal(lfirst(lc))));
-		appendStringInfo(&sql, " FROM %s GROUP BY ", w->result_sql);
-		if (def->group_names == NIL)
-			appendStringInfoString(&sql, "()");
-		for (int i = 0; i < w->ngroup; i++)
-			appendStringInfo(&sql, "%s%d", i ? ", " : "", i + 2);
-		if (SPI_execute(sql.data, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read the count windows of \"%s\"", w->name);
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[r];
-			bool		isnull;
-			int64		last = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
-
-			if (isnull)
-				continue;
-			for (int i = 0; i < w->ngroup; i++)
-			{
-				Datum		d = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2 + i, &w->keynulls[i]);
-
-				w->keybuf[i] = detoasted(d, w->keynulls[i], w->gtype[i]->typlen);
-			}
-			sw_key_entry(w, w->keybuf, w->keynulls)->next_seq = last + 1;
 		}
 	}
 }

@@ -32,15 +32,16 @@ typedef struct PartState
 	TimestampTz known_at;		/* worker clock when first known without an event */
 } PartState;
 
-/* The kinds of write, in the order a batch runs them. */
+/* The kinds of write, in the order a batch runs them; then the one read. */
 typedef enum SwWriteKind
 {
 	SW_WRITE_DELETE,			/* a session absorbed into another */
 	SW_WRITE_UPDATE,			/* new aggregates */
 	SW_WRITE_MARK,				/* made final or closed by the watermark */
-	SW_WRITE_INSERT
+	SW_WRITE_INSERT,
+	SW_READ_LAST_SEQ			/* count windows: keys' last window_seq */
 } SwWriteKind;
-#define SW_WRITE_KINDS 4
+#define SW_WRITE_KINDS 4		/* the writes: the kinds before the read */
 
 typedef struct OpenRowKey
 {
@@ -158,6 +159,10 @@ typedef struct SwWindow
 
 	/* the writes of a batch, by kind: strict, and for NULL keys (result_writer.c) */
 	struct RowBatch *writes[SW_WRITE_KINDS][2];
+	/* count windows: the read of keys' last window_seq, strict and NULL-safe */
+	struct RowBatch *last_seq[2];
+	List	   *seq_unknown;	/* KeyEntry: keys whose next window_seq is
+								 * relative until read (this batch) */
 } SwWindow;
 
 typedef struct RowBatch
@@ -183,7 +188,11 @@ typedef struct KeyEntry
 	int			nrows;
 	int			maxrows;
 	OpenRow   **rows;
-	int64		next_seq;		/* count windows: the next window_seq */
+	int64		next_seq;		/* count windows: the next window_seq, relative
+								 * to the key's last one in the result table
+								 * until seq_known */
+	bool		seq_known;
+	bool		seq_queued;		/* in the window's seq_unknown list */
 } KeyEntry;
 
 /* open_rows.c: the store of open rows */
@@ -226,6 +235,7 @@ extern void sw_writer_prepare(SwWindow *w, SwDefinition *def);
 extern void sw_writer_queue(SwWindow *w, SwWriteKind kind, OpenRow *row,
 							const Datum *values, const bool *isnull, int nvalues);
 extern void sw_writer_flush(SwWindow *w);
+extern void sw_writer_last_seqs(SwWindow *w, int n, OpenRowKey *keys, int64 *last);
 extern void sw_writer_free(SwWindow *w);
 
 /* window_due.c */
@@ -241,6 +251,7 @@ extern void sw_hop_assign(SwWindow *w, TimestampTz t, int partition, int64 offse
 extern void sw_session_assign(SwWindow *w, TimestampTz t, int partition, int64 offset,
 							  bool *evaluated, bool *skip);
 /* window_count.c */
+extern void sw_count_number(SwWindow *w);
 extern void sw_count_assign(SwWindow *w, TimestampTz t, int partition, int64 offset,
 							bool *evaluated, bool *skip);
 extern bool sw_count_final(SwWindow *w, OpenRow *row);

@@ -18,6 +18,9 @@
 #       with sw.count_window(3) OVER (PARTITION BY ip ORDER BY
 #       kafka_partition, kafka_offset) over staging (keys on 3 partitions);
 #   (h) bad definitions;
+#   (i) keys ever seen cost no memory: a key leaves memory with its last
+#       window, and when it comes back its window_seq numbers on from the
+#       result table (20,000 keys more leave the window's memory as it was);
 #   (f) a restart (pg_ctl restart) continues window_seq and keeps an open
 #       window's events, aggregates and first event time (a cluster of its
 #       own, so that a failure there leaves the other sections alone);
@@ -30,7 +33,7 @@ use Test::More;
 use SwTest;
 
 my $broker = SwTest::Broker->start(
-	topics => [ 'cA:1', 'cB:1', 'ctA:1', 'ctB:1', 'cor:1', 'cg:3', 'cr:1', 'ceo:4' ]);
+	topics => [ 'cA:1', 'cB:1', 'ctA:1', 'ctB:1', 'cor:1', 'cg:3', 'cr:1', 'ceo:4', 'ck:1' ]);
 my $bs = $broker->bootstrap;
 my $node = SwTest::node('counts', conf => "timezone = 'UTC'\nsw.batch_size = 500\n");
 my $T0_MS = 1795608000000;    # 2026-11-25 12:00:00 UTC, epoch ms
@@ -454,6 +457,42 @@ is(sql(q{SELECT to_regclass('bad_c') IS NULL, count(*) FROM sw.windows WHERE nam
 is(sql(q{SELECT kind || ' ' || count || ' ' || coalesce(timeout::text, '-') || ' ' || coalesce(gap::text, '-')
 	|| ' ' || coalesce(size::text, '-') FROM sw.windows WHERE name IN ('cA_w', 'ctA_w') ORDER BY name}),
 	"count 3 - - -\ncount 3 00:01:00 - -", 'sw.windows shows the count parameters');
+# (i) keys ever seen cost no memory.  Count windows of one event per key
+# n: each closes at once.  The window's memory (its context and its hash of
+# keys, from pg_log_backend_memory_contexts) after 2,000 keys and after
+# 22,000 must be the same size; then the first 2,000 keys come back and
+# number on (window_seq 1), read from the result table in one statement a
+# batch.
+sql(qq{SELECT sw.create_source('ck', '$bs', 'ck', columns => 'n int')});
+sql(q{SELECT sw.create_window('ck_w', 'ck', 'count', 'count(*) AS c', group_by => 'n', count => 1)});
+sub keys_lines { my ($from, $to) = @_; return join('', map { qq({"n":$_}\n) } $from .. $to); }
+sub window_memory
+{
+	my $pid = SwTest::worker_pid($node, 'ck');
+	my $offset = -s $node->logfile;
+	sql("SELECT pg_log_backend_memory_contexts($pid)");
+	$node->wait_for_log(qr/stream_windows open keys: \d+ total/, $offset);
+	my $log = slurp_file($node->logfile, $offset);
+	my $total = 0;
+	$total += $1 while $log =~ /(?:stream_windows window|stream_windows open keys): (\d+) total/g;
+	return $total;
+}
+$broker->produce('ck', input => keys_lines(0, 1999), args => [ '-p', 0 ]);
+applied('ck', 2000, '(i) 2,000 keys applied');
+my $mem_before = window_memory();
+$broker->produce('ck', input => keys_lines(2000, 21999), args => [ '-p', 0 ]);
+applied('ck', 22000, '(i) 20,000 keys more applied');
+my $mem_after = window_memory();
+cmp_ok($mem_before, '>', 0, "(i) the window's memory is in the log");
+cmp_ok($mem_after, '<', $mem_before + 64 * 1024,
+	"(i) 20,000 keys seen leave no memory behind ($mem_before then $mem_after bytes)");
+$broker->produce('ck', input => keys_lines(0, 1999), args => [ '-p', 0 ]);
+applied('ck', 24000, '(i) the first keys again');
+is(sql(q{SELECT count(*) || ' ' || count(*) FILTER (WHERE window_seq = 1 AND n < 2000)
+	|| ' ' || max(window_seq) || ' ' || count(DISTINCT (n, window_seq)) || ' ' || bool_and(is_final AND c = 1)
+	FROM ck_w}),
+	'24000 2000 1 24000 true', '(i) keys that came back number on from the result table');
+
 $node->stop;
 
 # Worker crashes (other than our own kill -9) in the server log.
