@@ -239,15 +239,15 @@ BEGIN
 										   WHERE k.castsource OPERATOR(pg_catalog.=) a.atttypid
 											 AND k.casttarget OPERATOR(pg_catalog.=) o.opcintype
 											 AND k.castmethod OPERATOR(pg_catalog.=) 'b')));
-		EXECUTE pg_catalog.format('CREATE INDEX ON %s (window_start%s%s) WHERE _sw_open',
-								  w.result::pg_catalog.regclass,
-								  CASE WHEN cols IS NULL THEN '' ELSE ', ' OPERATOR(pg_catalog.||) cols END,
-								  CASE WHEN w.kind OPERATOR(pg_catalog.=) 'count' THEN ', window_seq' ELSE '' END);
-		-- count windows: a key's last window_seq, read when the key comes back
 		IF w.kind OPERATOR(pg_catalog.=) 'count' THEN
+			-- by key and window_seq, among all rows: also a key's last window_seq
 			EXECUTE pg_catalog.format('CREATE INDEX ON %s (%swindow_seq)',
 									  w.result::pg_catalog.regclass,
 									  CASE WHEN cols IS NULL THEN '' ELSE cols OPERATOR(pg_catalog.||) ', ' END);
+		ELSE
+			EXECUTE pg_catalog.format('CREATE INDEX ON %s (window_start%s) WHERE _sw_open',
+									  w.result::pg_catalog.regclass,
+									  CASE WHEN cols IS NULL THEN '' ELSE ', ' OPERATOR(pg_catalog.||) cols END);
 		END IF;
 	END LOOP;
 END

@@ -29,6 +29,8 @@
  */
 #include "postgres.h"
 
+#include "port/pg_bitutils.h"
+
 #include "json_scan.h"
 
 #define JS_ONES		UINT64CONST(0x0101010101010101)
@@ -64,17 +66,22 @@ js_skip_space(const char *p, const char *end)
 	return p;
 }
 
-/* Does any of these 8 bytes end a run of plain string bytes? */
-static inline bool
-js_word_has_stop(uint64 v)
+/*
+ * Of these 8 bytes, those that end a run of plain string bytes ('"', '\\',
+ * below 0x20): the high bit of each is set, and of no byte before the
+ * first of them (a byte after one may be flagged wrongly: only the lowest
+ * set bit is exact).  Zero if there is none.
+ */
+static inline uint64
+js_word_stops(uint64 v)
 {
 	uint64		quote = v ^ (JS_ONES * '"');
 	uint64		backslash = v ^ (JS_ONES * '\\');
 
 	/* a byte equal to zero, twice, and a byte below 0x20 */
-	return ((((quote - JS_ONES) & ~quote) |
-			 ((backslash - JS_ONES) & ~backslash) |
-			 ((v - JS_ONES * 0x20) & ~v)) & JS_HIGHS) != 0;
+	return (((quote - JS_ONES) & ~quote) |
+			((backslash - JS_ONES) & ~backslash) |
+			((v - JS_ONES * 0x20) & ~v)) & JS_HIGHS;
 }
 
 static inline bool
@@ -97,9 +104,21 @@ js_scan_string(const char *p, const char *end, bool *escaped)
 
 		while (end - p >= 8)
 		{
+			uint64		stops;
+
 			memcpy(&v, p, sizeof(v));
-			if (js_word_has_stop(v))
+			stops = js_word_stops(v);
+			if (stops != 0)
+			{
+#ifndef WORDS_BIGENDIAN
+				/* the lowest flagged byte is the first stop */
+				p += pg_rightmost_one_pos64(stops) / 8;
+#else
+				while (!js_string_stop(*p))
+					p++;
+#endif
 				break;
+			}
 			p += 8;
 		}
 		while (p < end && !js_string_stop(*p))

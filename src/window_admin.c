@@ -563,10 +563,14 @@ type_sql(Oid type, int32 typmod, Oid collation)
 
 /*
  * The index the engine finds open rows by (result_writer.c): window_start,
- * the group keys whose types have a default btree operator class, and
- * window_seq; only rows not closed yet (the engine reads them back after a
- * restart too).  Open rows of one key never share a window_start, and
- * leaving window_end out lets a session extended forward stay a HOT update.
+ * the group keys whose types have a default btree operator class; only
+ * rows not closed yet (the engine reads them back after a restart too).
+ * Open rows of one key never share a window_start, and leaving window_end
+ * out lets a session extended forward stay a HOT update.  Count windows
+ * are found by key and window_seq instead, among all their rows: the same
+ * index gives a key's last window_seq when the key comes back after its
+ * windows left memory (window_count.c), and a row that closes updates no
+ * indexed column.
  */
 static char *
 identity_index_sql(const char *qname, SwDefinition *def, SwWindowKind kind)
@@ -574,36 +578,21 @@ identity_index_sql(const char *qname, SwDefinition *def, SwWindowKind kind)
 	StringInfoData sql;
 	ListCell   *lc,
 			   *lc2;
+	bool		count = (kind == SW_KIND_COUNT);
+	const char *sep = count ? "" : ", ";
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "CREATE INDEX ON %s (window_start", qname);
+	appendStringInfo(&sql, "CREATE INDEX ON %s (%s", qname, count ? "" : "window_start");
 	forboth(lc, def->group_exprs, lc2, def->group_names)
 		if (OidIsValid(GetDefaultOpClass(exprType(lfirst(lc)), BTREE_AM_OID)))
-			appendStringInfo(&sql, ", %s", quote_identifier(strVal(lfirst(lc2))));
-	if (kind == SW_KIND_COUNT)
-		appendStringInfoString(&sql, ", window_seq");
-	appendStringInfoString(&sql, ") WHERE _sw_open");
-	return sql.data;
-}
-
-/*
- * Count windows: the index a key's last window_seq is read from when the
- * key comes back after its windows left memory (window_count.c): the
- * group keys with a default btree operator class, then window_seq.
- */
-static char *
-sequence_index_sql(const char *qname, SwDefinition *def)
-{
-	StringInfoData sql;
-	ListCell   *lc,
-			   *lc2;
-
-	initStringInfo(&sql);
-	appendStringInfo(&sql, "CREATE INDEX ON %s (", qname);
-	forboth(lc, def->group_exprs, lc2, def->group_names)
-		if (OidIsValid(GetDefaultOpClass(exprType(lfirst(lc)), BTREE_AM_OID)))
-			appendStringInfo(&sql, "%s, ", quote_identifier(strVal(lfirst(lc2))));
-	appendStringInfoString(&sql, "window_seq)");
+		{
+			appendStringInfo(&sql, "%s%s", sep, quote_identifier(strVal(lfirst(lc2))));
+			sep = ", ";
+		}
+	if (count)
+		appendStringInfo(&sql, "%swindow_seq)", sep);
+	else
+		appendStringInfoString(&sql, ") WHERE _sw_open");
 	return sql.data;
 }
 
@@ -648,9 +637,7 @@ create_result_table(RangeVar *rv, SwDefinition *def, SwWindowKind kind)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute(sql.data, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not create the result table");
-	if (SPI_execute(identity_index_sql(qname, def, kind), false, 0) != SPI_OK_UTILITY ||
-		(kind == SW_KIND_COUNT &&
-		 SPI_execute(sequence_index_sql(qname, def), false, 0) != SPI_OK_UTILITY))
+	if (SPI_execute(identity_index_sql(qname, def, kind), false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not index the result table");
 	SPI_finish();
 	return RangeVarGetRelid(rv, NoLock, false);
