@@ -82,26 +82,12 @@ sw_due_remove(SwWindow *w, OpenRow *row)
 	sift_up(w, last->due_pos);
 }
 
-/* When W next changes row, by kind and state; false when it never will. */
-static bool
-due_time(SwWindow *w, OpenRow *row, TimestampTz *due)
-{
-	if (w->kind == SW_KIND_COUNT)
-		return sw_count_deadline(w, row, due);
-	if (!row->is_final)
-	{
-		*due = row->end;
-		return true;
-	}
-	return sw_close_at(w, row->end, due);
-}
-
 void
 sw_due_update(SwWindow *w, OpenRow *row)
 {
 	TimestampTz due;
 
-	if (!due_time(w, row, &due))
+	if (!sw_row_due(w, row, &due))
 	{
 		sw_due_remove(w, row);
 		return;

@@ -344,6 +344,8 @@ typedef struct SwKind
 						   bool *evaluated, bool *skip);
 	bool		(*final) (SwWindow *w, OpenRow *row);
 	bool		(*closed) (SwWindow *w, OpenRow *row);
+	/* the W at which the row next changes; false if it never will */
+	bool		(*due) (SwWindow *w, OpenRow *row, TimestampTz *due);
 } SwKind;
 
 /* windows with fixed bounds: final at W >= window_end, closed after lateness */
@@ -359,12 +361,31 @@ bounds_closed(SwWindow *w, OpenRow *row)
 	return sw_is_closed(w, row->end);
 }
 
+/* ... so it changes at window_end, then at window_end + allowed_lateness */
+static bool
+bounds_due(SwWindow *w, OpenRow *row, TimestampTz *due)
+{
+	if (!row->is_final)
+	{
+		*due = row->end;
+		return true;
+	}
+	return sw_close_at(w, row->end, due);
+}
+
 static const SwKind kinds[] = {
-	[SW_KIND_TUMBLING] = {sw_hop_assign, bounds_final, bounds_closed},
-	[SW_KIND_SLIDING] = {sw_hop_assign, bounds_final, bounds_closed},
-	[SW_KIND_SESSION] = {sw_session_assign, bounds_final, bounds_closed},
-	[SW_KIND_COUNT] = {sw_count_assign, sw_count_final, sw_count_final},
+	[SW_KIND_TUMBLING] = {sw_hop_assign, bounds_final, bounds_closed, bounds_due},
+	[SW_KIND_SLIDING] = {sw_hop_assign, bounds_final, bounds_closed, bounds_due},
+	[SW_KIND_SESSION] = {sw_session_assign, bounds_final, bounds_closed, bounds_due},
+	[SW_KIND_COUNT] = {sw_count_assign, sw_count_final, sw_count_final, sw_count_deadline},
 };
+
+/* When W next changes row, by its kind (for the due heap, window_due.c). */
+bool
+sw_row_due(SwWindow *w, OpenRow *row, TimestampTz *due)
+{
+	return kinds[w->kind].due(w, row, due);
+}
 
 /* The windows of an event: its group key, then its kind's assigner. */
 static void

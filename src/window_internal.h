@@ -207,6 +207,7 @@ extern void sw_row_free(SwWindow *w, OpenRow *row);
 
 /* window_engine.c, for the window kinds */
 extern bool sw_is_closed(SwWindow *w, TimestampTz end);
+extern bool sw_row_due(SwWindow *w, OpenRow *row, TimestampTz *due);
 extern bool sw_close_at(SwWindow *w, TimestampTz end, TimestampTz *limit);
 extern bool sw_is_final_at(SwWindow *w, TimestampTz end);
 extern void sw_row_touch(SwWindow *w, OpenRow *row);
