@@ -26,23 +26,40 @@
 
 static SwWindow *hashing = NULL;	/* the window whose rows are hashed now */
 
+static inline uint32
+start_hash(TimestampTz start)
+{
+	return hash_bytes_uint32((uint32) start) ^
+		hash_bytes_uint32((uint32) ((uint64) start >> 32));
+}
+
+/*
+ * A row's hash combines its start's with its group key's, so that an event
+ * hashes its key once for all its windows (sw_keys_hash, sw_row_lookup).
+ */
+uint32
+sw_keys_hash(SwWindow *w, Datum *keys, bool *nulls)
+{
+	uint32		h = 0;
+
+	for (int i = 0; i < w->ngroup; i++)
+	{
+		uint32		kh = 0;
+
+		if (!nulls[i])
+			kh = DatumGetUInt32(FunctionCall1Coll(&w->gtype[i]->hash_proc_finfo,
+												  w->gcoll[i], keys[i]));
+		h = hash_combine(h, kh);
+	}
+	return h;
+}
+
 static uint32
 row_hash(const void *key, Size keysize)
 {
 	const OpenRowKey *k = key;
-	uint32		h = hash_bytes_uint32((uint32) k->start) ^
-		hash_bytes_uint32((uint32) ((uint64) k->start >> 32));
 
-	for (int i = 0; i < hashing->ngroup; i++)
-	{
-		uint32		kh = 0;
-
-		if (!k->nulls[i])
-			kh = DatumGetUInt32(FunctionCall1Coll(&hashing->gtype[i]->hash_proc_finfo,
-												  hashing->gcoll[i], k->keys[i]));
-		h = hash_combine(h, kh);
-	}
-	return h;
+	return hash_combine(start_hash(k->start), sw_keys_hash(hashing, k->keys, k->nulls));
 }
 
 static int
@@ -109,14 +126,17 @@ row_init(SwWindow *w, OpenRow *row, TimestampTz start, TimestampTz end,
 }
 
 OpenRow *
-sw_row_lookup(SwWindow *w, TimestampTz start, TimestampTz end, Datum *keys, bool *nulls)
+sw_row_lookup(SwWindow *w, TimestampTz start, TimestampTz end, Datum *keys, bool *nulls,
+			  uint32 keyhash)
 {
 	OpenRowKey	key = {start, keys, nulls};
 	OpenRow    *row;
 	bool		found;
 
 	hashing = w;
-	row = hash_search(w->rows, &key, HASH_ENTER, &found);
+	row = hash_search_with_hash_value(w->rows, &key,
+									  hash_combine(start_hash(start), keyhash),
+									  HASH_ENTER, &found);
 	if (!found)
 	{
 		/* the hash copied our transient key: point it at long-lived copies */

@@ -1022,7 +1022,8 @@ load_open_rows(SwWindow *w, SwDefinition *def)
 			w->keybuf[i] = detoasted(d, w->keynulls[i], w->gtype[i]->typlen);
 		}
 		if (w->rows)
-			row = sw_row_lookup(w, start, end, w->keybuf, w->keynulls);
+			row = sw_row_lookup(w, start, end, w->keybuf, w->keynulls,
+									sw_keys_hash(w, w->keybuf, w->keynulls));
 		else
 			row = sw_row_new(w, sw_key_entry(w, w->keybuf, w->keynulls), start, end);
 		row->exists = true;

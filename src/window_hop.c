@@ -25,6 +25,7 @@ sw_hop_assign(SwWindow *w, TimestampTz t, int partition, int64 offset,
 {
 	int64		k,
 				last_k;
+	uint32		keyhash = sw_keys_hash(w, w->keybuf, w->keynulls);
 
 	sw_hop_range(t, w->size, w->slide, w->origin, &k, &last_k);
 	for (; k <= last_k; k++)
@@ -38,7 +39,7 @@ sw_hop_assign(SwWindow *w, TimestampTz t, int partition, int64 offset,
 			sw_row_late(w, partition, offset, t);
 			continue;
 		}
-		row = sw_row_lookup(w, start, end, w->keybuf, w->keynulls);
+		row = sw_row_lookup(w, start, end, w->keybuf, w->keynulls, keyhash);
 		sw_row_accumulate(w, row, evaluated, skip);
 		if (w->has_wm && w->wm >= end)
 		{

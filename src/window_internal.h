@@ -197,8 +197,10 @@ typedef struct KeyEntry
 
 /* open_rows.c: the store of open rows */
 extern void sw_rows_create(SwWindow *w);
+/* keyhash: sw_keys_hash of keys, computed once for all of an event's windows */
+extern uint32 sw_keys_hash(SwWindow *w, Datum *keys, bool *nulls);
 extern OpenRow *sw_row_lookup(SwWindow *w, TimestampTz start, TimestampTz end,
-							  Datum *keys, bool *nulls);
+							  Datum *keys, bool *nulls, uint32 keyhash);
 extern KeyEntry *sw_key_entry(SwWindow *w, Datum *keys, bool *nulls);
 extern OpenRow *sw_row_new(SwWindow *w, KeyEntry *entry, TimestampTz start,
 						   TimestampTz end);
