@@ -263,6 +263,18 @@ append_params(StringInfo sql, int first, int n)
 		appendStringInfo(sql, "%su.c%d", i > 0 ? ", " : "", first + i);
 }
 
+/* The types of the group keys, into types; returns how many. */
+static int
+key_types(SwDefinition *def, Oid *types)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, def->group_exprs)
+		types[n++] = exprType(lfirst(lc));
+	return n;
+}
+
 /* The statement of one kind of write, strict or NULL-safe. */
 static RowBatch *
 prepare_write(SwWindow *w, SwDefinition *def, SwWriteKind kind, bool nullsafe)
@@ -276,8 +288,7 @@ prepare_write(SwWindow *w, SwDefinition *def, SwWriteKind kind, bool nullsafe)
 	ListCell   *lc;
 
 	/* parameters: the identity (the keys only, to insert), then the values */
-	foreach(lc, def->group_exprs)
-		types[n++] = exprType(lfirst(lc));
+	n = key_types(def, types);
 	if (kind != SW_WRITE_INSERT)
 	{
 		types[n++] = TIMESTAMPTZOID;
@@ -348,11 +359,8 @@ prepare_last_seq(SwWindow *w, SwDefinition *def, bool nullsafe)
 	Oid		   *types = palloc(sizeof(Oid) * Max(w->ngroup, 1));
 	StringInfoData sql;
 	RowBatch   *b;
-	int			n = 0;
-	ListCell   *lc;
+	int			n = key_types(def, types);
 
-	foreach(lc, def->group_exprs)
-		types[n++] = exprType(lfirst(lc));
 	b = batch_new(w, SW_READ_LAST_SEQ, n, types);
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT u.ord, (SELECT t.window_seq FROM %s t WHERE ",
