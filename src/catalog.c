@@ -307,25 +307,35 @@ catalog_advance_offsets(int source_id, int n, const int *partitions,
 }
 
 void
-catalog_retain(Oid staging, Oid owner, int source_id, int npartitions, const int64 *below)
+catalog_retain(Oid staging, Oid owner, int source_id, int npartitions, const int64 *below,
+			   BlockNumber from_block, BlockNumber to_block, bool raise_staged_from)
 {
-	Oid			types[2] = {INT4OID, INT8ARRAYOID};
-	Datum		values[2];
+	Oid			types[4] = {INT4OID, INT8ARRAYOID, TIDOID, TIDOID};
+	Datum		values[4];
+	ItemPointerData from_tid;
+	ItemPointerData to_tid;
 
+	ItemPointerSet(&from_tid, from_block, 0);
+	ItemPointerSet(&to_tid, to_block, 0);
 	values[0] = Int32GetDatum(source_id);
 	values[1] = int8_array(npartitions, below);
-	/* one pass over staging, as its owner, whatever the number of partitions */
+	values[2] = ItemPointerGetDatum(&from_tid);
+	values[3] = ItemPointerGetDatum(&to_tid);
+	/* one pass over these blocks (a TID range scan), as the owner */
 	(void) catalog_run(owner,
-					   psprintf("DELETE FROM %s WHERE kafka_offset OPERATOR(pg_catalog.<)"
+					   psprintf("DELETE FROM %s WHERE ctid OPERATOR(pg_catalog.>=) $2"
+								"   AND ctid OPERATOR(pg_catalog.<) $3"
+								"   AND kafka_offset OPERATOR(pg_catalog.<)"
 								" ($1::pg_catalog.int8[])[kafka_partition OPERATOR(pg_catalog.+) 1]",
 								qualified_name(staging)),
-					   1, &types[1], &values[1], NULL, SPI_OK_DELETE, NULL, NULL);
-	catalog_exec("UPDATE sw.source_offset o SET staged_from = u.below"
-				 "  FROM pg_catalog.unnest($2) WITH ORDINALITY AS u(below, p)"
-				 " WHERE o.source_id OPERATOR(pg_catalog.=) $1"
-				 "   AND o.kafka_partition OPERATOR(pg_catalog.=) (u.p OPERATOR(pg_catalog.-) 1)"
-				 "   AND o.staged_from OPERATOR(pg_catalog.<) u.below",
-				 2, types, values, SPI_OK_UPDATE);
+					   3, &types[1], &values[1], NULL, SPI_OK_DELETE, NULL, NULL);
+	if (raise_staged_from)
+		catalog_exec("UPDATE sw.source_offset o SET staged_from = u.below"
+					 "  FROM pg_catalog.unnest($2) WITH ORDINALITY AS u(below, p)"
+					 " WHERE o.source_id OPERATOR(pg_catalog.=) $1"
+					 "   AND o.kafka_partition OPERATOR(pg_catalog.=) (u.p OPERATOR(pg_catalog.-) 1)"
+					 "   AND o.staged_from OPERATOR(pg_catalog.<) u.below",
+					 2, types, values, SPI_OK_UPDATE);
 }
 
 void

@@ -72,9 +72,14 @@ extern void catalog_insert_offset(int source_id, int partition, int64 offset);
  */
 extern void catalog_advance_offsets(int source_id, int n, const int *partitions,
 									const int64 *old_offsets, const int64 *new_offsets);
-/* Retention: delete staged rows below below[p] (as owner) and raise staged_from, in one pass. */
+/*
+ * Retention: delete the staged rows below below[p] (as owner) that lie in
+ * blocks [from_block, to_block) of the staging table, in one pass; and
+ * raise staged_from to below if asked.
+ */
 extern void catalog_retain(Oid staging, Oid owner, int source_id, int npartitions,
-						   const int64 *below);
+						   const int64 *below, BlockNumber from_block,
+						   BlockNumber to_block, bool raise_staged_from);
 /* Raise staged_from (retention, dead-letter ranges). */
 extern void catalog_raise_staged_from(int source_id, int partition, int64 offset);
 

@@ -40,6 +40,7 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
+#include "storage/bufmgr.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
@@ -66,6 +67,7 @@
 #define BROKER_TIMEOUT_MS	5000
 #define RETENTION_SAMPLES	64
 #define RETENTION_EVERY_MS	5000
+#define RETENTION_MIN_BLOCKS 1024	/* swept by one retention run at least (8 MB) */
 #define STATUS_EVERY_MS		500
 #define WINDOW_TICK_MS		250		/* idle partitions, sw.advance_watermark */
 #define ISOLATED_BATCHES	8		/* after a failed batch, run this many window by window */
@@ -105,6 +107,9 @@ typedef struct SourceWorker
 	int			nsamples;
 	int			next_sample;
 	TimestampTz last_retention;
+	bool		sweeping;		/* a retention sweep is under way: */
+	BlockNumber sweep_block;	/* where its next run starts */
+	int64	   *sweep_below;	/* the offsets below which it deletes */
 	TimestampTz last_status;
 	TimestampTz last_tick;
 	TimestampTz last_metadata;
@@ -762,17 +767,18 @@ retention_sample(SourceWorker *w, TimestampTz now)
 	w->nsamples = Min(w->nsamples + 1, RETENTION_SAMPLES);
 }
 
-/* Delete staged rows older than retention: below the offsets of then. */
-static void
-apply_retention(SourceWorker *w, TimestampTz now)
+/*
+ * The offsets below which staged rows are older than retention (those the
+ * worker had committed retention ago), into below; false if no partition
+ * has any such row left.
+ */
+static bool
+retention_cut(SourceWorker *w, TimestampTz now, int64 *below)
 {
 	TimestampTz horizon = now - w->def->retention_usecs;
 	RetentionSample *cut = NULL;
+	bool		any = false;
 
-	if (w->refetching ||
-		!TimestampDifferenceExceeds(w->last_retention, now, RETENTION_EVERY_MS))
-		return;
-	w->last_retention = now;
 	for (int i = 0; i < w->nsamples; i++)
 	{
 		RetentionSample *s = &w->samples[i];
@@ -781,27 +787,68 @@ apply_retention(SourceWorker *w, TimestampTz now)
 			cut = s;
 	}
 	if (cut == NULL)
+		return false;
+	for (int p = 0; p < w->npartitions; p++)
+	{
+		below[p] = Max(Min(cut->next_offset[p], w->parts[p].committed),
+					   w->parts[p].staged_from);
+		any = any || below[p] > w->parts[p].staged_from;
+	}
+	return any;
+}
+
+/*
+ * Delete staged rows older than retention.  A sweep deletes the rows below
+ * the cut it started with, a range of blocks per run (a TID range scan),
+ * so that no run reads the whole table: the first run covers at least
+ * RETENTION_MIN_BLOCKS, and enough of the table that the sweep ends
+ * within about a quarter of the retention.  staged_from, below which
+ * catch-up and restaging take rows as gone, is raised when the sweep
+ * starts: the rows below it that are still there are deleted by the end
+ * of the sweep.  A row inserted behind the sweep (into space VACUUM freed)
+ * is newer than the cut, so no run has to look back.
+ */
+static void
+apply_retention(SourceWorker *w, TimestampTz now)
+{
+	Relation	rel;
+	BlockNumber nblocks;
+	BlockNumber span;
+	BlockNumber to;
+	int64		runs;
+	bool		starting = !w->sweeping;
+
+	if (w->refetching ||
+		!TimestampDifferenceExceeds(w->last_retention, now, RETENTION_EVERY_MS))
+		return;
+	w->last_retention = now;
+	if (w->sweep_below == NULL)
+		w->sweep_below = MemoryContextAlloc(TopMemoryContext, sizeof(int64) * w->npartitions);
+	if (starting && !retention_cut(w, now, w->sweep_below))
 		return;
 
-	{
-		int64	   *below = palloc(sizeof(int64) * w->npartitions);
-		bool		any = false;
-
+	begin_xact("applying retention");
+	rel = try_table_open(w->def->staging, AccessShareLock);
+	nblocks = rel ? RelationGetNumberOfBlocks(rel) : 0;
+	if (rel)
+		table_close(rel, AccessShareLock);
+	if (starting || w->sweep_block >= nblocks)
+		w->sweep_block = 0;
+	runs = Max(1, w->def->retention_usecs / 1000 / 4 / RETENTION_EVERY_MS);
+	span = (BlockNumber) Max(RETENTION_MIN_BLOCKS, (nblocks + runs - 1) / runs);
+	to = nblocks - w->sweep_block <= span ? nblocks : w->sweep_block + span;
+	catalog_retain(w->def->staging, w->def->owner, w->def->id, w->npartitions,
+				   w->sweep_below, w->sweep_block, to == nblocks ? InvalidBlockNumber : to,
+				   starting);
+	commit_xact();
+	pgstat_report_stat(false);
+	elog(DEBUG1, "stream_windows source \"%s\": retention swept blocks %u to %u of %u",
+		 w->def->name, w->sweep_block, to, nblocks);
+	if (starting)
 		for (int p = 0; p < w->npartitions; p++)
-		{
-			below[p] = Max(Min(cut->next_offset[p], w->parts[p].committed),
-						   w->parts[p].staged_from);
-			any = any || below[p] > w->parts[p].staged_from;
-		}
-		if (!any)
-			return;
-		begin_xact("applying retention");
-		catalog_retain(w->def->staging, w->def->owner, w->def->id, w->npartitions, below);
-		commit_xact();
-		pgstat_report_stat(false);
-		for (int p = 0; p < w->npartitions; p++)
-			w->parts[p].staged_from = below[p];
-	}
+			w->parts[p].staged_from = Max(w->parts[p].staged_from, w->sweep_below[p]);
+	w->sweeping = (to < nblocks);
+	w->sweep_block = to;
 }
 
 static void

@@ -10,7 +10,7 @@ use Test::More;
 use Time::HiRes qw(usleep);
 use SwTest;
 
-my $broker = SwTest::Broker->start(topics => [ 'ret:1', 'gone:1' ]);
+my $broker = SwTest::Broker->start(topics => [ 'ret:1', 'gone:1', 'big:8' ]);
 my $bs = $broker->bootstrap;
 my $node = SwTest::node('retention');
 
@@ -34,6 +34,30 @@ SwTest::poll($node, q{SELECT state FROM sw.sources WHERE name = 'short'}, 'runni
 is($node->safe_psql('postgres', q{
 	SELECT count(*) = count(DISTINCT kafka_offset) AND coalesce(min(kafka_offset), 100) >= 100
 	FROM short}), 't', 'after a crash nothing below staged_from is restaged, nothing twice');
+
+# --- a large staging table is swept a range of blocks per run: no run
+# reads the whole table.  80,000 rows of ~260 bytes (~2,500 blocks, more
+# than twice the 1,024 a run covers at least); retention 40 seconds makes
+# a sweep two runs (a quarter of the retention, a run every 5 seconds).
+# While the sweep is half done, staged_from has already moved past every
+# row (catch-up and restaging take them as gone), and the next run
+# deletes the rest.
+$node->safe_psql('postgres', qq{
+	SELECT sw.create_source('big', '$bs', 'big', columns => 'n int, pad text', retention => '40 seconds')});
+my $pad = 'x' x 200;
+$broker->produce('big', input => join('', map { qq({"n":$_,"pad":"$pad"}\n) } 1 .. 80000),
+	args => [ '--partitions', 8 ]);
+SwTest::poll($node, 'SELECT count(*) FROM big', '80000', 'a large staging table is filled');
+cmp_ok($node->safe_psql('postgres', q{SELECT pg_relation_size('big') / 8192}), '>', 2048,
+	'it is more than two runs of retention large');
+SwTest::poll($node, q{
+	SELECT count(*) BETWEEN 1 AND 79999 AND
+		(SELECT sum(staged_from) FROM sw.source_offset o JOIN sw.source s ON s.id = o.source_id
+		 WHERE s.name = 'big') = 80000
+	FROM big}, 't',
+	'retention deletes part of the table in a run, staged_from past every row already');
+SwTest::poll($node, 'SELECT count(*) FROM big', '0', 'the next run deletes the rest');
+$node->safe_psql('postgres', q{SELECT sw.drop_source('big')});
 
 # --- offsets the broker dropped while the source was paused
 $node->safe_psql('postgres', qq{
