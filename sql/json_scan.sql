@@ -82,6 +82,17 @@ SELECT d, split_part(j('{"x": ' || repeat('[', d) || repeat(']', d) || ', "ms": 
 FROM (VALUES (1), (62), (63), (64), (65), (1000)) AS t(d);
 SELECT j('{"x": ' || repeat('[', 100000) || repeat(']', 99999) || ', "ms": 1}');
 
+-- more top-level fields than the scanner holds (256): pg_parse_json reads it
+SELECT j('{' || string_agg('"f' || i || '": ' || i, ', ') || ', "ms": 300}')
+FROM generate_series(1, 300) AS i;
+-- the encoding is checked before any field's name is read: a bad name
+-- escape and a byte that is not UTF-8 give the encoding's error, as before
+SELECT sw._parse_payload('scan_t', 'json',
+	convert_to('{"\ud800": 1, "x": "', 'UTF8') || '\xff'::bytea || convert_to('"}', 'UTF8'));
+SELECT sw._parse_payload('scan_t', 'json',
+	convert_to('{"url": "ok", "x": "', 'UTF8') || '\xc3'::bytea || convert_to('"}', 'UTF8'));
+SELECT sw._parse_payload('scan_t', 'json', convert_to('{"url": "', 'UTF8') || '\x00'::bytea || convert_to('"}', 'UTF8'));
+
 -- Randomly damaged payloads: about one or two characters of real events
 -- replaced by JSON's punctuation, digits, letters and spaces.  Every one is
 -- compared; both the valid and the invalid side must be well covered.

@@ -100,6 +100,8 @@
 #define SW_MAX_PAYLOAD		(MaxAllocSize / 4)
 /* Error texts are cut to this many bytes */
 #define SW_MAX_ERROR_LEN	1000
+/* Top-level fields the scanner's result holds (more: pg_parse_json reads it) */
+#define SW_SCANNED_FIELDS	256
 /* Field positions whose column is remembered from message to message */
 #define SW_GUESS_FIELDS		64
 /* Attributes 1..4 of a staging table are the Kafka columns */
@@ -127,6 +129,17 @@ typedef struct SwColumn
 	bool		takes_json;		/* object/array allowed (string types, json) */
 	bool		is_json;		/* json or jsonb */
 } SwColumn;
+
+/* A top-level field as json_scan_object reported it */
+typedef struct SwScannedField
+{
+	const char *name;
+	int			namelen;
+	bool		name_escaped;
+	JsonTokenType kind;
+	const char *value;
+	int			valuelen;
+} SwScannedField;
 
 /* Where one column's value lies in the payload */
 #define SW_SPAN_CSV_UNQUOTED	100 /* JSON spans use JsonTokenType */
@@ -176,6 +189,8 @@ struct SwFormat
 	bool		seen_object;	/* the top-level value is an object */
 	int16	   *guess;			/* column of field i in the previous message */
 	bool		check_scanner;	/* compare json_scan with pg_parse_json */
+	SwScannedField *scanned;	/* the fields of the payload being scanned */
+	int			nscanned;		/* more than SW_SCANNED_FIELDS: too many */
 };
 
 PG_FUNCTION_INFO_V1(sw_parse_payload);
@@ -738,14 +753,29 @@ formats_json_field(SwFormat *fmt, const char *name, int len, bool escaped,
 	}
 }
 
-/* json_scan_object's callback */
+/* json_scan_object's callback: the field is resolved once the scan is done */
 static void
 formats_json_scanned_field(void *arg, const char *name, int namelen,
 						   bool name_escaped, JsonTokenType kind,
 						   const char *value, int valuelen)
 {
-	formats_json_field((SwFormat *) arg, name, namelen, name_escaped,
-					   kind, value, valuelen);
+	SwFormat   *fmt = (SwFormat *) arg;
+	SwScannedField *f;
+
+	if (fmt->nscanned == SW_SCANNED_FIELDS)
+	{
+		fmt->nscanned++;		/* too many: pg_parse_json takes the payload */
+		return;
+	}
+	if (fmt->nscanned > SW_SCANNED_FIELDS)
+		return;
+	f = &fmt->scanned[fmt->nscanned++];
+	f->name = name;
+	f->namelen = namelen;
+	f->name_escaped = name_escaped;
+	f->kind = kind;
+	f->value = value;
+	f->valuelen = valuelen;
 }
 
 /*
@@ -893,9 +923,27 @@ static void
 formats_parse_json(SwFormat *fmt, const char *payload, size_t len,
 				   Datum *values, bool *nulls)
 {
+	bool		ascii = false;
+	JsonScanResult scan;
+
 	formats_json_reset(fmt, payload, len);
-	if (json_scan_object(payload, len, formats_json_scanned_field, fmt) == JSON_SCAN_OK)
+	fmt->nscanned = 0;
+	scan = json_scan_object(payload, len, formats_json_scanned_field, fmt, &ascii);
+	if (fmt->nscanned > SW_SCANNED_FIELDS)
+		scan = JSON_SCAN_UNSURE;
+	/* all ASCII (no NUL either: the scanner takes none) is valid anywhere */
+	if (scan != JSON_SCAN_OK || !ascii)
+		(void) pg_verifymbstr(payload, (int) len, false);
+	if (scan == JSON_SCAN_OK)
 	{
+		/* in payload order: a later duplicate replaces an earlier span */
+		for (int i = 0; i < fmt->nscanned; i++)
+		{
+			SwScannedField *f = &fmt->scanned[i];
+
+			formats_json_field(fmt, f->name, f->namelen, f->name_escaped,
+							   f->kind, f->value, f->valuelen);
+		}
 		if (fmt->check_scanner)
 			formats_json_check_scanner(fmt, payload, len);
 	}
@@ -1104,7 +1152,9 @@ formats_parse(SwFormat *fmt, const char *payload, size_t len,
 	fmt->cur_col = -1;
 	PG_TRY();
 	{
-		(void) pg_verifymbstr(payload, (int) len, false);
+		/* JSON objects are checked by formats_parse_json, after the scan */
+		if (fmt->kind != SW_FORMAT_JSON || fmt->raw_jsonb)
+			(void) pg_verifymbstr(payload, (int) len, false);
 
 		switch (fmt->kind)
 		{
@@ -1336,6 +1386,7 @@ formats_prepare(Relation staging, SwFormatKind kind, MemoryContext cxt)
 		fmt->guess[i] = -1;
 	fmt->scratch_size = 256;
 	fmt->scratch = palloc(fmt->scratch_size);
+	fmt->scanned = palloc(sizeof(SwScannedField) * SW_SCANNED_FIELDS);
 
 	fmt->sem.semstate = fmt;
 	fmt->sem.object_start = formats_json_object_start;

@@ -22,8 +22,10 @@
  * every payload it parses (sw._parse_payload checks them against each
  * other), including a corpus of tricky and randomly damaged payloads.
  *
- * Encoding is not checked here: the caller verifies the whole payload
- * first (pg_verifymbstr), as it did before for pg_parse_json.
+ * Encoding is not checked here, but the scanner says whether the payload
+ * it accepted is all ASCII (then without NUL, which JSON only allows
+ * escaped): valid in every server encoding, so the caller's check of the
+ * encoding (pg_verifymbstr) can be left out.
  *
  *-------------------------------------------------------------------------
  */
@@ -93,10 +95,11 @@ js_string_stop(char c)
 /*
  * p is just after a string's opening quote.  Returns its closing quote, or
  * NULL if the string is not valid (unterminated, a control character, a
- * bad escape); sets *escaped if it holds an escape.
+ * bad escape); sets *escaped if it holds an escape, and *nonascii if it
+ * may hold a byte above 0x7F (bytes read past the closing quote count).
  */
 static const char *
-js_scan_string(const char *p, const char *end, bool *escaped)
+js_scan_string(const char *p, const char *end, bool *escaped, bool *nonascii)
 {
 	for (;;)
 	{
@@ -107,6 +110,8 @@ js_scan_string(const char *p, const char *end, bool *escaped)
 			uint64		stops;
 
 			memcpy(&v, p, sizeof(v));
+			if (v & JS_HIGHS)
+				*nonascii = true;
 			stops = js_word_stops(v);
 			if (stops != 0)
 			{
@@ -122,7 +127,11 @@ js_scan_string(const char *p, const char *end, bool *escaped)
 			p += 8;
 		}
 		while (p < end && !js_string_stop(*p))
+		{
+			if (IS_HIGHBIT_SET(*p))
+				*nonascii = true;
 			p++;
+		}
 		if (p >= end || *p != '\\')
 			return (p < end && *p == '"') ? p : NULL;
 
@@ -203,8 +212,9 @@ js_scan_literal(const char *p, const char *end, JsonTokenType *kind)
 
 JsonScanResult
 json_scan_object(const char *payload, size_t len, JsonScanField field,
-				 void *arg)
+				 void *arg, bool *ascii)
 {
+	bool		nonascii = false;
 	const char *p = payload;
 	const char *end = payload + len;
 	uint64		arrays = 0;		/* JS_DEPTH_BIT(d): depth d is an array */
@@ -231,7 +241,7 @@ member:							/* a name, in an object at 'depth' */
 		const char *q;
 
 		if (p >= end || *p != '"' ||
-			(q = js_scan_string(p + 1, end, &escaped)) == NULL)
+			(q = js_scan_string(p + 1, end, &escaped, &nonascii)) == NULL)
 			return JSON_SCAN_UNSURE;
 		if (depth == 1)
 		{
@@ -258,7 +268,7 @@ value:							/* a value, in the container at 'depth' */
 		{
 			case '"':
 				tok = JSON_TOKEN_STRING;
-				p = js_scan_string(p + 1, end, &escaped);
+				p = js_scan_string(p + 1, end, &escaped, &nonascii);
 				if (p != NULL)
 					p++;
 				break;
@@ -323,5 +333,7 @@ after:							/* a value has ended at p */
 		goto after;
 
 done:
+	/* outside strings, a byte above 0x7F is no valid JSON: unsure above */
+	*ascii = !nonascii;
 	return js_skip_space(p, end) == end ? JSON_SCAN_OK : JSON_SCAN_UNSURE;
 }

@@ -39,7 +39,8 @@ typedef void (*JsonScanField) (void *arg,
 							   JsonTokenType kind,
 							   const char *value, int valuelen);
 
+/* On JSON_SCAN_OK, *ascii says whether every byte of payload is below 0x80. */
 extern JsonScanResult json_scan_object(const char *payload, size_t len,
-									   JsonScanField field, void *arg);
+									   JsonScanField field, void *arg, bool *ascii);
 
 #endif							/* SW_JSON_SCAN_H */
