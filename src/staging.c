@@ -34,7 +34,8 @@ struct StagingWriter
 	TupleDesc	prepared;		/* not reference-counted: no resource owner */
 	MemoryContext slot_cxt;
 	int			nslots;
-	TupleTableSlot *slots[STAGING_CHUNK_ROWS];
+	TupleTableSlot *slots[STAGING_CHUNK_ROWS];	/* virtual: the rows as filled */
+	TupleTableSlot *tuples[STAGING_CHUNK_ROWS]; /* heap tuples: as inserted */
 	int			nused;
 
 	/* for one transaction, between staging_begin and staging_end */
@@ -118,8 +119,8 @@ staging_next_row(StagingWriter *w, Datum **values, bool **nulls)
 	{
 		MemoryContext old = MemoryContextSwitchTo(w->slot_cxt);
 
-		w->slots[w->nslots++] = MakeSingleTupleTableSlot(w->prepared,
-														 &TTSOpsVirtual);
+		w->slots[w->nslots] = MakeSingleTupleTableSlot(w->prepared, &TTSOpsVirtual);
+		w->tuples[w->nslots++] = MakeSingleTupleTableSlot(w->prepared, &TTSOpsHeapTuple);
 		MemoryContextSwitchTo(old);
 	}
 	slot = w->slots[w->nused];
@@ -140,7 +141,17 @@ staging_flush(StagingWriter *w)
 {
 	if (w->nused == 0)
 		return;
-	table_multi_insert(w->rel, w->slots, w->nused, w->cid, 0, w->bistate);
+
+	/*
+	 * Each row formed once, into a slot that owns it: heap_multi_insert
+	 * takes it as it is, where from a virtual slot it would first copy the
+	 * values into the slot and then form the tuple from the copy.
+	 */
+	for (int i = 0; i < w->nused; i++)
+		ExecStoreHeapTuple(heap_form_tuple(w->prepared, w->slots[i]->tts_values,
+										   w->slots[i]->tts_isnull),
+						   w->tuples[i], true);
+	table_multi_insert(w->rel, w->tuples, w->nused, w->cid, 0, w->bistate);
 	if (w->rri->ri_NumIndices > 0)
 	{
 		for (int i = 0; i < w->nused; i++)
@@ -148,15 +159,18 @@ staging_flush(StagingWriter *w)
 			List	   *conflicts;
 
 #if PG_VERSION_NUM >= 160000
-			conflicts = ExecInsertIndexTuples(w->rri, w->slots[i], w->estate,
+			conflicts = ExecInsertIndexTuples(w->rri, w->tuples[i], w->estate,
 											  false, false, NULL, NIL, false);
 #else
-			conflicts = ExecInsertIndexTuples(w->rri, w->slots[i], w->estate,
+			conflicts = ExecInsertIndexTuples(w->rri, w->tuples[i], w->estate,
 											  false, false, NULL, NIL);
 #endif
 			list_free(conflicts);
 		}
 	}
+	/* the tuples live in the caller's memory, which goes before the slots */
+	for (int i = 0; i < w->nused; i++)
+		ExecClearTuple(w->tuples[i]);
 	w->nused = 0;
 }
 
@@ -202,7 +216,10 @@ void
 staging_abandon(StagingWriter *w)
 {
 	for (int i = 0; i < w->nused; i++)
+	{
 		ExecClearTuple(w->slots[i]);
+		ExecClearTuple(w->tuples[i]);
+	}
 	w->nused = 0;
 	w->rel = NULL;
 }
