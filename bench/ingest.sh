@@ -9,6 +9,8 @@
 #   (a)  librdkafka consume-only: bench/consume_only.c (same consumer settings
 #        as the worker, payload touched, nothing else); and, for reference,
 #        `kcat -C -e -o beginning -q | wc -l`
+#   (d)  the naive pipeline a user would write instead: kcat piped into
+#        `COPY ... FROM STDIN` of an UNLOGGED table with one jsonb column
 #   (b)  the COPY ceiling: the same events as CSV, `COPY ... FROM STDIN
 #        (FORMAT csv)` into an UNLOGGED table of the 6 typed columns;
 #        (b10) the same with the staging table's 4 kafka_* columns in front
@@ -194,7 +196,7 @@ run_throughput() {
 	echo "   mean payload $("$WORK/consume_only" -b "$BS" -t ingest -n "$N" |
 		awk -v n="$N" '{ printf "%.0f bytes", $4 / n }') (this read also warms the broker up)"
 
-	A_TOTAL=() A_STEADY=() K_TOTAL=() B6=() B10=() C_TOTAL=() C_STEADY=() C_CPU=()
+	A_TOTAL=() A_STEADY=() K_TOTAL=() D_TOTAL=() B6=() B10=() C_TOTAL=() C_STEADY=() C_CPU=()
 	Q_TOTAL=() Q_STEADY=() Q_CPU=()
 	for i in $(seq "$RUNS"); do
 		echo "== run $i of $RUNS"
@@ -209,6 +211,14 @@ run_throughput() {
 		t1=$(now)
 		[ "$lines" = "$N" ] || fail "kcat read $lines lines"
 		K_TOTAL+=("$(awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { print n / (b - a) }')")
+		# (d) the naive pipeline: kcat piped into COPY of a jsonb column
+		cluster_psql -q -c "DROP TABLE IF EXISTS naive" -c "CREATE UNLOGGED TABLE naive (payload jsonb)"
+		t0=$(now)
+		kcat -C -b "$BS" -t ingest -e -o beginning -q |
+			cluster_psql -q -c "COPY naive FROM STDIN (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')"
+		t1=$(now)
+		[ "$(cluster_psql -qAt -c "SELECT count(*) FROM naive")" = "$N" ] || fail "the naive pipeline lost rows"
+		D_TOTAL+=("$(awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { print n / (b - a) }')")
 		# (b) COPY ceilings
 		cluster_psql -q -c "DROP TABLE IF EXISTS copy6, copy10" \
 			-c "CREATE UNLOGGED TABLE copy6 ($COLUMNS_SQL)" \
@@ -228,7 +238,7 @@ run_throughput() {
 			"${A_TOTAL[-1]}" "${K_TOTAL[-1]}" "${B6[-1]}" "${B10[-1]}" \
 			"${C_TOTAL[-1]}" "${C_STEADY[-1]}" "${Q_TOTAL[-1]}" "${Q_STEADY[-1]}"
 	done
-	cluster_psql -q -c "DROP TABLE copy6, copy10"
+	cluster_psql -q -c "DROP TABLE copy6, copy10, naive"
 	report_throughput
 }
 
@@ -263,8 +273,9 @@ run_source() {
 }
 
 report_throughput() {
-	local a as k b b10 c cs ccpu q qs qcpu
+	local a as k d b b10 c cs ccpu q qs qcpu
 	a=$(median "${A_TOTAL[@]}"); as=$(median "${A_STEADY[@]}"); k=$(median "${K_TOTAL[@]}")
+	d=$(median "${D_TOTAL[@]}")
 	b=$(median "${B6[@]}"); b10=$(median "${B10[@]}")
 	c=$(median "${C_TOTAL[@]}"); cs=$(median "${C_STEADY[@]}"); ccpu=$(median "${C_CPU[@]}")
 	q=$(median "${Q_TOTAL[@]}"); qs=$(median "${Q_STEADY[@]}"); qcpu=$(median "${Q_CPU[@]}")
@@ -272,18 +283,21 @@ report_throughput() {
 	echo "== medians of $RUNS runs, $N events, events/s (runs in order)"
 	printf '%-52s %10.0f  steady %10.0f   runs:%s\n' "(a) librdkafka consume-only (bench/consume_only.c)" "$a" "$as" "$(fmt_rates "${A_TOTAL[@]}")"
 	printf '%-52s %10.0f                     runs:%s\n' "(a) kcat -C -e | wc -l" "$k" "$(fmt_rates "${K_TOTAL[@]}")"
+	printf '%-52s %10.0f                     runs:%s\n' "(d) kcat | psql COPY into jsonb (naive)" "$d" "$(fmt_rates "${D_TOTAL[@]}")"
 	printf '%-52s %10.0f                     runs:%s\n' "(b) COPY csv, 6 columns" "$b" "$(fmt_rates "${B6[@]}")"
 	printf '%-52s %10.0f                     runs:%s\n' "(b10) COPY csv, 4 kafka_* + 6 columns" "$b10" "$(fmt_rates "${B10[@]}")"
 	printf '%-52s %10.0f  steady %10.0f   runs:%s\n' "(c) sw.create_source, default options" "$c" "$cs" "$(fmt_rates "${C_TOTAL[@]}")"
 	printf '%-52s %10.0f  steady %10.0f   runs:%s\n' "(c-qmm) same, queued.min.messages=1000000" "$q" "$qs" "$(fmt_rates "${Q_TOTAL[@]}")"
 	printf 'worker CPU busy (process CPU s / wall s): (c) %.2f, (c-qmm) %.2f\n' "$ccpu" "$qcpu"
-	awk -v a="$a" -v b="$b" -v b10="$b10" -v c="$c" -v cs="$cs" -v q="$q" -v qs="$qs" 'BEGIN {
+	awk -v a="$a" -v b="$b" -v b10="$b10" -v c="$c" -v cs="$cs" -v q="$q" -v qs="$qs" -v d="$d" 'BEGIN {
 		printf "(c)/(a)   %.2fx   (c-qmm)/(a)   %.2fx\n", c / a, q / a;
 		printf "(c)/(b)   %.2fx   (c-qmm)/(b)   %.2fx   (c)/(b10) %.2fx  (c-qmm)/(b10) %.2fx\n", c / b, q / b, c / b10, q / b10;
 		printf "goal (c) >= 1,000,000 events/s on one worker: %.0f  %s  (steady %.0f; c-qmm %.0f, steady %.0f)\n",
 			c, (c >= 1e6) ? "met" : "NOT met", cs, q, qs;
 		printf "goal (c) >= 1.0 x (b):                        %.2fx %s  (c-qmm %.2fx)\n",
-			c / b, (c >= b) ? "met" : "NOT met", q / b }'
+			c / b, (c >= b) ? "met" : "NOT met", q / b;
+		printf "goal (c) >= 5 x (d), the naive pipeline:      %.2fx %s  (c-qmm %.2fx)\n",
+			c / d, (c >= 5 * d) ? "met" : "NOT met", q / d }'
 	C_STEADY_MEDIAN=$cs
 }
 

@@ -44,8 +44,8 @@ is($node->safe_psql('postgres', q{
 # deletes the rest.
 $node->safe_psql('postgres', qq{
 	SELECT sw.create_source('big', '$bs', 'big', columns => 'n int, pad text', retention => '40 seconds')});
-my $pad = 'x' x 200;
-$broker->produce('big', input => join('', map { qq({"n":$_,"pad":"$pad"}\n) } 1 .. 80000),
+my $wide = 'x' x 200;
+$broker->produce('big', input => join('', map { qq({"n":$_,"pad":"$wide"}\n) } 1 .. 80000),
 	args => [ '--partitions', 8 ]);
 SwTest::poll($node, 'SELECT count(*) FROM big', '80000', 'a large staging table is filled');
 cmp_ok($node->safe_psql('postgres', q{SELECT pg_relation_size('big') / 8192}), '>', 2048,
