@@ -82,8 +82,11 @@ SELECT d, split_part(j('{"x": ' || repeat('[', d) || repeat(']', d) || ', "ms": 
 FROM (VALUES (1), (62), (63), (64), (65), (1000)) AS t(d);
 SELECT j('{"x": ' || repeat('[', 100000) || repeat(']', 99999) || ', "ms": 1}');
 
--- more top-level fields than the scanner holds (256): pg_parse_json reads it
+-- many fields; after an escaped name fields wait for the encoding check,
+-- and more than 256 waiting send the payload to pg_parse_json
 SELECT j('{' || string_agg('"f' || i || '": ' || i, ', ') || ', "ms": 300}')
+FROM generate_series(1, 300) AS i;
+SELECT j('{"\u0066": 0, ' || string_agg('"f' || i || '": ' || i, ', ') || ', "ms": 301}')
 FROM generate_series(1, 300) AS i;
 -- the encoding is checked before any field's name is read: a bad name
 -- escape and a byte that is not UTF-8 give the encoding's error, as before

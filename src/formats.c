@@ -100,7 +100,7 @@
 #define SW_MAX_PAYLOAD		(MaxAllocSize / 4)
 /* Error texts are cut to this many bytes */
 #define SW_MAX_ERROR_LEN	1000
-/* Top-level fields the scanner's result holds (more: pg_parse_json reads it) */
+/* Fields that can wait for the encoding check (more: pg_parse_json reads it) */
 #define SW_SCANNED_FIELDS	256
 /* Field positions whose column is remembered from message to message */
 #define SW_GUESS_FIELDS		64
@@ -189,7 +189,7 @@ struct SwFormat
 	bool		seen_object;	/* the top-level value is an object */
 	int16	   *guess;			/* column of field i in the previous message */
 	bool		check_scanner;	/* compare json_scan with pg_parse_json */
-	SwScannedField *scanned;	/* the fields of the payload being scanned */
+	SwScannedField *scanned;	/* fields of the payload waiting for the check */
 	int			nscanned;		/* more than SW_SCANNED_FIELDS: too many */
 };
 
@@ -753,7 +753,7 @@ formats_json_field(SwFormat *fmt, const char *name, int len, bool escaped,
 	}
 }
 
-/* json_scan_object's callback: the field is resolved once the scan is done */
+/* json_scan_object's callback */
 static void
 formats_json_scanned_field(void *arg, const char *name, int namelen,
 						   bool name_escaped, JsonTokenType kind,
@@ -762,6 +762,16 @@ formats_json_scanned_field(void *arg, const char *name, int namelen,
 	SwFormat   *fmt = (SwFormat *) arg;
 	SwScannedField *f;
 
+	/*
+	 * A plain name is looked up at once: that can raise no error.  From the
+	 * first escaped one on (de-escaping can), fields wait, in order, for
+	 * the encoding check.
+	 */
+	if (!name_escaped && fmt->nscanned == 0)
+	{
+		formats_json_field(fmt, name, namelen, false, kind, value, valuelen);
+		return;
+	}
 	if (fmt->nscanned == SW_SCANNED_FIELDS)
 	{
 		fmt->nscanned++;		/* too many: pg_parse_json takes the payload */
@@ -936,7 +946,7 @@ formats_parse_json(SwFormat *fmt, const char *payload, size_t len,
 		(void) pg_verifymbstr(payload, (int) len, false);
 	if (scan == JSON_SCAN_OK)
 	{
-		/* in payload order: a later duplicate replaces an earlier span */
+		/* the fields that waited, in payload order (the last duplicate wins) */
 		for (int i = 0; i < fmt->nscanned; i++)
 		{
 			SwScannedField *f = &fmt->scanned[i];
