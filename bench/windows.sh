@@ -170,9 +170,14 @@ done
 
 echo
 printf '%-10s %14s %8s   %s\n' window "median ev/s" ratio "runs (ev/s)"
-base=$(median ${RATES[ingest]})
+# ratios need the ingest-only runs; without them (KINDS without ingest), rates only
+base=$([ -n "${RATES[ingest]:-}" ] && median ${RATES[ingest]} || echo 0)
 for k in $KINDS; do
 	m=$(median ${RATES[$k]})
+	if [ "$base" = 0 ]; then
+		printf '%-10s %14.0f %8s   %s\n' "$k" "$m" "-" "${RATES[$k]# }"
+		continue
+	fi
 	goal=""
 	case $k in
 		tumbling) goal="goal >= 0.90" ;;
