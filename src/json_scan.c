@@ -18,7 +18,7 @@
  * does not de-escape), and gives up (JSON_SCAN_UNSURE) at the first thing
  * that is not plainly valid, and at nesting deeper than it tracks.  The
  * caller then runs pg_parse_json, which stays the reference: it decides
- * and words every error.  The regression test formats compares both on
+ * and words every error.  The regression test json_scan compares both on
  * every payload it parses (sw._parse_payload checks them against each
  * other), including a corpus of tricky and randomly damaged payloads.
  *
