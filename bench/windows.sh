@@ -221,7 +221,7 @@ cluster_psql -q -c "CALL sample_lag($LATENCY_SECONDS)"
 cluster_psql -qAt -F' ' -c "SELECT count(*), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY lag)::numeric, 1),
 	round(percentile_cont(0.99) WITHIN GROUP (ORDER BY lag)::numeric, 1) FROM lag_samples" |
 	while read -r n p50 p99; do
-		echo "   $n samples: p50 $p50 ms, p99 $p99 ms (goal p99 <= 50 ms: $(awk -v p="$p99" 'BEGIN { print (p <= 50) ? "met" : "NOT met" }'))"
+		echo "   $n samples: p50 $p50 ms, p99 $p99 ms (goal p99 <= 50 ms: $(awk -v n="$n" -v p="$p99" 'BEGIN { print (n == 0) ? "not measured" : (p <= 50) ? "met" : "NOT met" }'))"
 		echo "   (a sample is the age of the newest event visible in the window, so it includes"
 		echo "    the producer's linger.ms of 5 ms and up to 10 ms of sampling)"
 	done
