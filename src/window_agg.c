@@ -11,7 +11,7 @@
  * follows the rules of nodeAgg.c for strict transition and combine
  * functions, NULL initial values and pass-by-reference states.
  *
- Aggregate support functions are called with an AggState of ours as their
+ * Aggregate support functions are called with an AggState of ours as their
  * context, holding what fmgr.h's aggregate API reads of it:
  * AggCheckCallContext() finds the aggregate context (curaggcontext),
  * AggGetAggref() the Aggref being computed (curpertrans while a
