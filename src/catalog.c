@@ -352,6 +352,20 @@ catalog_raise_staged_from(int source_id, int partition, int64 offset)
 				 3, types, values, SPI_OK_UPDATE);
 }
 
+/* A message's payload as a bytea datum; (Datum) 0 for none. */
+static Datum
+payload_bytea(const char *payload, size_t len)
+{
+	bytea	   *raw;
+
+	if (payload == NULL)
+		return (Datum) 0;
+	raw = palloc(VARHDRSZ + len);
+	SET_VARSIZE(raw, VARHDRSZ + len);
+	memcpy(VARDATA(raw), payload, len);
+	return PointerGetDatum(raw);
+}
+
 void
 catalog_dead_letter(const char *source_name, int partition, int64 offset,
 					int64 offset_end, const char *key, int keylen,
@@ -360,7 +374,6 @@ catalog_dead_letter(const char *source_name, int partition, int64 offset,
 	Oid			types[7] = {TEXTOID, INT4OID, INT8OID, INT8OID, TEXTOID, BYTEAOID, TEXTOID};
 	Datum		values[7];
 	char		nulls[7] = "       ";
-	bytea	   *raw = NULL;
 
 	values[0] = CStringGetTextDatum(source_name);
 	values[1] = Int32GetDatum(partition);
@@ -369,13 +382,7 @@ catalog_dead_letter(const char *source_name, int partition, int64 offset,
 	nulls[3] = offset_end < 0 ? 'n' : ' ';
 	values[4] = key ? PointerGetDatum(cstring_to_text_with_len(key, keylen)) : (Datum) 0;
 	nulls[4] = key ? ' ' : 'n';
-	if (payload)
-	{
-		raw = palloc(VARHDRSZ + len);
-		SET_VARSIZE(raw, VARHDRSZ + len);
-		memcpy(VARDATA(raw), payload, len);
-	}
-	values[5] = PointerGetDatum(raw);
+	values[5] = payload_bytea(payload, len);
 	nulls[5] = payload ? ' ' : 'n';
 	values[6] = CStringGetTextDatum(error);
 
@@ -386,36 +393,37 @@ catalog_dead_letter(const char *source_name, int partition, int64 offset,
 					   7, types, values, nulls, SPI_OK_INSERT, NULL, NULL);
 }
 
+/* An array of max elements with the first n of p's (p NULL when n is 0). */
+static void *
+grown(void *p, int n, int max, Size elem)
+{
+	return n > 0 ? repalloc(p, elem * max) : palloc(elem * max);
+}
+
 /* Queue one bad message (in CurrentMemoryContext). */
 void
 catalog_dead_letters_add(CatalogDeadLetters *dl, int partition, int64 offset,
 						 const char *key, int keylen,
 						 const char *payload, size_t len, const char *error)
 {
-	bytea	   *raw = NULL;
-
 	if (dl->n == dl->max)
 	{
-		dl->max = Max(16, dl->max * 2);
-		dl->partition = dl->n ? repalloc(dl->partition, sizeof(Datum) * dl->max) : palloc(sizeof(Datum) * dl->max);
-		dl->offset = dl->n ? repalloc(dl->offset, sizeof(Datum) * dl->max) : palloc(sizeof(Datum) * dl->max);
-		dl->key = dl->n ? repalloc(dl->key, sizeof(Datum) * dl->max) : palloc(sizeof(Datum) * dl->max);
-		dl->key_null = dl->n ? repalloc(dl->key_null, sizeof(bool) * dl->max) : palloc(sizeof(bool) * dl->max);
-		dl->payload = dl->n ? repalloc(dl->payload, sizeof(Datum) * dl->max) : palloc(sizeof(Datum) * dl->max);
-		dl->payload_null = dl->n ? repalloc(dl->payload_null, sizeof(bool) * dl->max) : palloc(sizeof(bool) * dl->max);
-		dl->error = dl->n ? repalloc(dl->error, sizeof(Datum) * dl->max) : palloc(sizeof(Datum) * dl->max);
-	}
-	if (payload)
-	{
-		raw = palloc(VARHDRSZ + len);
-		SET_VARSIZE(raw, VARHDRSZ + len);
-		memcpy(VARDATA(raw), payload, len);
+		int			max = Max(16, dl->max * 2);
+
+		dl->partition = grown(dl->partition, dl->max, max, sizeof(Datum));
+		dl->offset = grown(dl->offset, dl->max, max, sizeof(Datum));
+		dl->key = grown(dl->key, dl->max, max, sizeof(Datum));
+		dl->key_null = grown(dl->key_null, dl->max, max, sizeof(bool));
+		dl->payload = grown(dl->payload, dl->max, max, sizeof(Datum));
+		dl->payload_null = grown(dl->payload_null, dl->max, max, sizeof(bool));
+		dl->error = grown(dl->error, dl->max, max, sizeof(Datum));
+		dl->max = max;
 	}
 	dl->partition[dl->n] = Int32GetDatum(partition);
 	dl->offset[dl->n] = Int64GetDatum(offset);
 	dl->key_null[dl->n] = (key == NULL);
 	dl->key[dl->n] = key ? PointerGetDatum(cstring_to_text_with_len(key, keylen)) : (Datum) 0;
-	dl->payload[dl->n] = PointerGetDatum(raw);
+	dl->payload[dl->n] = payload_bytea(payload, len);
 	dl->payload_null[dl->n] = (payload == NULL);
 	dl->error[dl->n] = CStringGetTextDatum(error);
 	dl->n++;

@@ -772,13 +772,11 @@ formats_json_scanned_field(void *arg, const char *name, int namelen,
 		formats_json_field(fmt, name, namelen, false, kind, value, valuelen);
 		return;
 	}
-	if (fmt->nscanned == SW_SCANNED_FIELDS)
+	if (fmt->nscanned >= SW_SCANNED_FIELDS)
 	{
-		fmt->nscanned++;		/* too many: pg_parse_json takes the payload */
+		fmt->nscanned = SW_SCANNED_FIELDS + 1;	/* too many: pg_parse_json reads it */
 		return;
 	}
-	if (fmt->nscanned > SW_SCANNED_FIELDS)
-		return;
 	f = &fmt->scanned[fmt->nscanned++];
 	f->name = name;
 	f->namelen = namelen;

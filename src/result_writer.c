@@ -263,6 +263,16 @@ append_params(StringInfo sql, int first, int n)
 		appendStringInfo(sql, "%su.c%d", i > 0 ? ", " : "", first + i);
 }
 
+/* Is one of the group key's values NULL?  (Then the NULL-safe statement.) */
+static bool
+key_has_null(SwWindow *w, const bool *nulls)
+{
+	for (int i = 0; i < w->ngroup; i++)
+		if (nulls[i])
+			return true;
+	return false;
+}
+
 /* The types of the group keys, into types; returns how many. */
 static int
 key_types(SwDefinition *def, Oid *types)
@@ -395,23 +405,21 @@ sw_writer_prepare(SwWindow *w, SwDefinition *def)
 	}
 }
 
+/* The plans of a strict statement and its NULL-safe twin (maybe the same). */
+static void
+free_pair(RowBatch *pair[2])
+{
+	for (int v = 0; v < 2; v++)
+		if (pair[v] && pair[v]->plan && (v == 0 || pair[1] != pair[0]))
+			SPI_freeplan(pair[v]->plan);
+}
+
 void
 sw_writer_free(SwWindow *w)
 {
 	for (int k = 0; k < SW_WRITE_KINDS; k++)
-		for (int v = 0; v < 2; v++)
-		{
-			RowBatch   *b = w->writes[k][v];
-
-			if (b == NULL || (v == 1 && b == w->writes[k][0]))
-				continue;
-			if (b->plan)
-				SPI_freeplan(b->plan);
-		}
-	for (int v = 0; v < 2; v++)
-		if (w->last_seq[v] && w->last_seq[v]->plan &&
-			(v == 0 || w->last_seq[1] != w->last_seq[0]))
-			SPI_freeplan(w->last_seq[v]->plan);
+		free_pair(w->writes[k]);
+	free_pair(w->last_seq);
 }
 
 /*
@@ -423,15 +431,11 @@ void
 sw_writer_queue(SwWindow *w, SwWriteKind kind, OpenRow *row,
 				const Datum *values, const bool *isnull, int nvalues)
 {
-	bool		nullkey = false;
-	RowBatch   *b;
+	RowBatch   *b = w->writes[kind][key_has_null(w, row->key.nulls) ? 1 : 0];
 	PendingRow *pr;
 	MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
 	int			j = 0;
 
-	for (int i = 0; i < w->ngroup; i++)
-		nullkey |= row->key.nulls[i];
-	b = w->writes[kind][nullkey ? 1 : 0];
 	pr = palloc(sizeof(PendingRow));
 	pr->values = palloc(sizeof(Datum) * b->ncols);
 	pr->isnull = palloc(sizeof(bool) * b->ncols);
@@ -559,12 +563,9 @@ sw_writer_last_seqs(SwWindow *w, int n, OpenRowKey *keys, int64 *last)
 
 		for (int i = 0; i < n; i++)
 		{
-			bool		nullkey = false;
 			PendingRow *pr;
 
-			for (int k = 0; k < w->ngroup; k++)
-				nullkey |= keys[i].nulls[k];
-			if (nullkey != (v == 1))
+			if (key_has_null(w, keys[i].nulls) != (v == 1))
 				continue;
 			pr = palloc(sizeof(PendingRow));
 			pr->values = keys[i].keys;

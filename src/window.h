@@ -40,13 +40,13 @@ typedef struct SwDefinition
 
 extern char *sw_definition_to_string(SwDefinition *def);
 
-/* The definition analyzed again from its SQL fragments (window_admin.c). */
 /*
  * Record that a result table depends on what its definition uses (the
  * staging table's columns, functions, operators, types): window_admin.c.
  */
 extern void sw_record_window_dependencies(Oid result, Oid staging, SwDefinition *def);
 
+/* The definition analyzed again from its SQL fragments (window_admin.c). */
 extern SwDefinition *sw_analyze_definition_text(Oid staging, const char *aggregates,
 												const char *group_by,
 												const char *event_time,
