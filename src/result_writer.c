@@ -521,19 +521,41 @@ column_array(RowBatch *b, int c, Datum *col, bool *colnull)
 											  b->typlen[c], b->typbyval[c], b->typalign[c]));
 }
 
-/* Run b's statement over its pending rows, which it then forgets. */
+/*
+ * Run b's statement over its pending rows, which it then forgets.
+ *
+ * It is planned with joins other than a nested loop, and sequential
+ * scans, turned off: each pending row is to be found through the
+ * identity index, whatever the table's size.  Left to its cost model,
+ * the planner sorted or hashed the whole result table to meet a batch of
+ * a few thousand rows once the table outgrew the batch, so every batch
+ * cost time in proportion to the table (a session window over 100,000
+ * keys slowed with every row it added).  Where no index serves (a DBA
+ * dropped it), the plan still works, only slower.
+ */
 static int
 batch_execute(RowBatch *b, bool read_only)
 {
+	static const char *const probe_only[] = {
+		"enable_seqscan", "enable_hashjoin", "enable_mergejoin", "enable_material",
+	};
 	Datum	   *params = palloc(sizeof(Datum) * Max(b->ncols, 1));
 	Datum	   *col = palloc(sizeof(Datum) * b->npending);
 	bool	   *colnull = palloc(sizeof(bool) * b->npending);
+	int			nest;
+	int			rc;
 
 	for (int c = 0; c < b->ncols; c++)
 		params[c] = column_array(b, c, col, colnull);
 	b->pending = NIL;
 	b->npending = 0;
-	return SPI_execute_plan(b->plan, params, NULL, read_only, 0);
+	nest = NewGUCNestLevel();
+	for (size_t i = 0; i < lengthof(probe_only); i++)
+		(void) set_config_option(probe_only[i], "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	rc = SPI_execute_plan(b->plan, params, NULL, read_only, 0);
+	AtEOXact_GUC(true, nest);
+	return rc;
 }
 
 static void
