@@ -7,7 +7,8 @@
 # batch, so each batch cost time in proportion to the table, not to the batch.
 # auto_explain, loaded into the cluster, logs the plans the worker runs: after
 # 20,000 open sessions and count windows, a batch that extends 2,000 of them
-# must be planned as index probes, and give the right rows.
+# must be planned as index probes, and give the right rows; so must one
+# on a server whose settings turn index scans and nested loops off.
 use strict;
 use warnings;
 use PostgreSQL::Test::Utils;
@@ -48,28 +49,49 @@ produce(1, $keys, '12:00:00Z');
 SwTest::applied($node, 'plans', $keys, 'every key has an open session and count window');
 sql('ANALYZE plans_ses; ANALYZE plans_cnt');
 
+# each UPDATE plan auto_explain logged since $from, as the text between two log lines
+sub check_plans
+{
+	my ($from, $what) = @_;
+	my $log = slurp_file($node->logfile, $from);
+	my @plans = grep { /Query Text: UPDATE public\.plans_(ses|cnt) t SET \(/ } split /\n(?=\S)/, $log;
+	my %seen;
+	for my $plan (@plans)
+	{
+		my ($table) = $plan =~ /UPDATE public\.(plans_\w+) t/;
+		$seen{$table}++;
+		unlike($plan, qr/Seq Scan on $table\b/, "$what: $table: an update does not read the whole table");
+		like($plan, qr/Index Scan using \w+ on $table t/, "$what: $table: an update probes the identity index");
+	}
+	ok($seen{plans_ses} && $seen{plans_cnt}, "$what: the updates of both windows were logged")
+	  or diag(substr($log, 0, 4000));
+}
+
+sub check_rows
+{
+	my ($what, $n2) = @_;
+	is(sql(q{SELECT count(*) || ' ' || sum(c) || ' ' || sum(s) FROM plans_ses}),
+		"$keys " . ($keys + $n2) . ' ' . ($keys * ($keys + 1) / 2 + $n2 * ($n2 + 1) / 2),
+		"$what: sessions: one row a key, every event counted");
+	is(sql(q{SELECT count(*) FILTER (WHERE c = 2) || ' ' || count(*) FROM plans_cnt}),
+		"$n2 $keys", "$what: count windows: the touched keys hold two events");
+}
+
 my $from = -s $node->logfile;
 produce(1, $touched, '12:10:00Z');
 SwTest::applied($node, 'plans', $keys + $touched, "a second event for $touched keys applied");
+check_rows('default settings', $touched);
+check_plans($from, 'default settings');
 
-is(sql(q{SELECT count(*) || ' ' || sum(c) || ' ' || sum(s) FROM plans_ses}),
-	"$keys " . ($keys + $touched) . ' ' . ($keys * ($keys + 1) / 2 + $touched * ($touched + 1) / 2),
-	'sessions: one row a key, every event counted');
-is(sql(q{SELECT count(*) FILTER (WHERE c = 2) || ' ' || count(*) FROM plans_cnt}),
-	"$touched $keys", 'count windows: the touched keys hold two events');
-
-# each plan auto_explain logged since, as the text between two log lines
-my $log = slurp_file($node->logfile, $from);
-my @plans = grep { /Query Text: UPDATE public\.plans_(ses|cnt) t SET \(/ } split /\n(?=\S)/, $log;
-my %seen;
-for my $plan (@plans)
-{
-	my ($table) = $plan =~ /UPDATE public\.(plans_\w+) t/;
-	$seen{$table}++;
-	unlike($plan, qr/Seq Scan on $table\b/, "$table: an update does not read the whole table");
-	like($plan, qr/Index Scan using \w+ on $table t/, "$table: an update probes the identity index");
-}
-ok($seen{plans_ses} && $seen{plans_cnt}, 'the updates of both windows were logged')
-  or diag(substr($log, 0, 4000));
+# the server's settings turn index scans and nested loops off: the worker's
+# writes still probe
+sql('ALTER SYSTEM SET enable_indexscan = off');
+sql('ALTER SYSTEM SET enable_nestloop = off');
+$node->restart;
+$from = -s $node->logfile;
+produce($touched + 1, 2 * $touched, '12:10:00Z');
+SwTest::applied($node, 'plans', $keys + 2 * $touched, "a second event for $touched more keys applied");
+check_rows('index scans off', 2 * $touched);
+check_plans($from, 'index scans off');
 
 done_testing();
