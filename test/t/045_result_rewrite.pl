@@ -1,10 +1,11 @@
 # 045_result_rewrite.pl — what a DBA does to a result table leaves later
 # merges exactly right (SPEC.md "Trust", "DBA operations"): VACUUM FULL,
-# CLUSTER, an added column, index and trigger, and rows updated by hand,
-# between batches that merge events into rows written before them
-# (tumbling with lateness, sessions extended across the rewrite, count
-# windows filled across it).  Rows are found by window and key: NULL keys,
-# a key and a state without an array type (written a row at a time) too.
+# CLUSTER, an added column, index and trigger, and rows updated by hand
+# (between batches, and while one waits for them), between batches that
+# merge events into rows written before them (tumbling with lateness,
+# sessions extended across the rewrite, count windows filled across it).
+# Rows are found by window and key: NULL keys, a key and a state without an
+# array type (written a row at a time) too.
 # Every sum is checked against values this test computes itself.
 use strict;
 use warnings;
@@ -53,7 +54,8 @@ sql(qq{SELECT sw.create_source('rw', '$bs', 'rw', columns => 'n int, k text, t t
 		allowed_lateness => '1 day');});
 
 my $n = 0;
-sub batch
+# the events of seconds $from_s .. $to_s, sent
+sub send_seconds
 {
 	my ($from_s, $to_s) = @_;
 	my @ev;
@@ -62,6 +64,12 @@ sub batch
 		push @ev, [ ++$n, $s, 'k' . ($s % 3) ], [ ++$n, $s, 'wide-' . ('x' x 3000) ];
 	}
 	send_events(@ev);
+}
+
+sub batch
+{
+	my ($from_s, $to_s) = @_;
+	send_seconds($from_s, $to_s);
 	SwTest::applied($node, 'rw', scalar(@sent), "batch up to second $to_s applied");
 }
 
@@ -141,14 +149,28 @@ sql(q{UPDATE rw_tum SET note = 'seen' WHERE _sw_open; UPDATE rw_nul SET c = c WH
 	UPDATE rw_ses SET c = c WHERE _sw_open; UPDATE rw_arr SET c = c WHERE _sw_open});
 batch(60, 140);
 check('after open rows were updated by hand');
+# a hand update that commits while a batch waits for the rows it holds: the
+# batch writes their newest versions (EvalPlanQual), keeping the hand's value
+my $held = $node->background_psql('postgres');
+$held->query_safe(q{BEGIN; UPDATE rw_tum SET note = 'held' WHERE _sw_open;
+	UPDATE rw_ses SET c = c WHERE _sw_open; UPDATE rw_cnt SET c = c WHERE _sw_open});
+send_seconds(120, 140);
+SwTest::poll($node, q{SELECT count(*) > 0 FROM pg_locks l JOIN sw.sources s ON s.pid = l.pid
+	WHERE s.name = 'rw' AND NOT l.granted}, 't', 'the batch waits for the rows held by hand');
+$held->query_safe('COMMIT');
+$held->quit;
+SwTest::applied($node, 'rw', scalar(@sent), 'the batch went on once the hand update committed');
+check('after a batch that waited for a hand update');
+cmp_ok(sql(q{SELECT count(*) FROM rw_tum WHERE note = 'held' AND window_start >= '2026-11-25 12:02+00'}),
+	'>', 0, 'the rows the batch waited for kept the value written by hand');
 # a restart reads the open rows back, states included
 $node->restart;
 batch(100, 150);
 check('after a restart, from the states as stored');
 cmp_ok(sql('SELECT count(*) FROM rw_audit'), '>', 0, 'the added trigger fired on the merges');
-is(sql(q{SELECT count(*) FROM rw_tum WHERE note IS NULL OR note NOT IN ('mine', 'seen')}), '0',
+is(sql(q{SELECT count(*) FROM rw_tum WHERE note IS NULL OR note NOT IN ('mine', 'seen', 'held')}), '0',
 	'the added column kept its default, and what was written into it by hand');
-cmp_ok(sql(q{SELECT count(*) FROM rw_tum WHERE note = 'seen' AND revision > 0}), '>', 0,
+cmp_ok(sql(q{SELECT count(*) FROM rw_tum WHERE note IN ('seen', 'held') AND revision > 0}), '>', 0,
 	'rows merged after the hand update kept the value written by hand');
 is(sql(q{SELECT max(revision) > 0 FROM rw_tum}), 't', 'late events were merged into final rows');
 
