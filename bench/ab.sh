@@ -52,7 +52,7 @@ for r in $(seq "$ROUNDS"); do
 		echo "== round $r: $side ($([ $side = base ] && echo "$BASE" || echo "working tree"))"
 		PG_BIN="$OUT/$side/usr/lib/postgresql/$PG_MAJOR/bin" "$@" >"$OUT/$side.$r.log" 2>&1 ||
 			echo "   ($side round $r exited $?)"
-		grep -E 'ev/s|ratio|median|M/s|goal|^ingest ' "$OUT/$side.$r.log" | sed 's/^/   /' || true
+		grep -E 'ev/s|ratio|median|M/s|goal|^ingest |cpu$' "$OUT/$side.$r.log" | sed 's/^/   /' || true
 	done
 done
 echo "== outputs in $OUT"

@@ -339,7 +339,7 @@ run_profile() {
 		-- sleep "$PERF_SECONDS" 2>/dev/null
 	wait "$call"
 	cluster_psql -q -c "SELECT sw.drop_source('$name')" >/dev/null
-	[ -z "${PERF_KEEP:-}" ] || cp "$WORK/perf.$label.data" "$PERF_KEEP/"
+	[ -z "${PERF_KEEP:-}" ] || { mkdir -p "$PERF_KEEP" && cp "$WORK/perf.$label.data" "$PERF_KEEP/"; }
 	echo "by thread (samples at 999 Hz; ${PERF_SECONDS}s = $((999 * PERF_SECONDS)) samples of one busy thread):"
 	perf_rep "$WORK/perf.$label.data" --no-children --sort comm -F overhead,sample,comm -g none |
 		grep -E '^ +[0-9]' | head -6

@@ -18,7 +18,9 @@
 #   KINDS="ingest udf_inline udf_sql udf_plpgsql udf_plpython" bench/windows.sh
 # Each is run RUNS times; medians and ratios to ingest-only are printed with
 # the goals: tumbling costs <= 10% (ratio >= 0.90), sliding >= 0.50,
-# session and count >= 0.50.  BACKLOG=1 spreads the preloaded events 100 ms
+# session and count >= 0.50; then the same per CPU second of the worker
+# (its user + system time, all threads, from /proc), which the other
+# processes of a shared machine do not move.  BACKLOG=1 spreads the preloaded events 100 ms
 # apart in event time (a message set then spans many seconds) and gives
 # every window watermark_delay 5 seconds: a source started on that backlog
 # must count every event and drop none as late, whatever the order in
@@ -139,7 +141,15 @@ CREATE FUNCTION keep_plpython(ms int) RETURNS boolean LANGUAGE plpython3u IMMUTA
 SQL
 fi
 KINDS=${KINDS:-"ingest tumbling sliding session count"}
-declare -A RATES
+declare -A RATES CPU_RATES
+# CPU seconds (user + system, all threads) the run's worker has used: a fresh
+# worker per run, idle once the run is over, so this is what the run cost it
+worker_cpu_seconds() {
+	local pid
+	pid=$(cluster_psql -qAt -c "SELECT pid FROM sw.sources WHERE name = '$1'")
+	# fields after the command name, which ends at the last ')': utime is the 12th
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.3f", ($12 + $13) / hz }' "/proc/$pid/stat"
+}
 # a first read warms the broker up (it faults its message sets in)
 cluster_psql -q -c "CALL bench_window('warmup', '$BS', '$COLUMNS_SQL', $N, NULL)" \
 	-c "SELECT sw.drop_source('warmup')" >/dev/null
@@ -163,6 +173,7 @@ for r in $(seq "$RUNS"); do
 			[ "$BACKLOG" = 1 ] && [ "$late" != 0 ] && echo "   BACKLOG CHECK FAILED: $run dropped $late events as late"
 		fi
 		RATES[$k]+=" $(awk -v n="$N" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')"
+		CPU_RATES[$k]+=" $(awk -v n="$N" -v s="$(worker_cpu_seconds "$run")" 'BEGIN { printf "%.0f", n / s }')"
 		cluster_psql -q -c "SELECT sw.drop_source('$run', cascade => true)" >/dev/null
 	done
 	echo "   run $r:$(for k in $KINDS; do printf ' %s %s/s' "$k" "${RATES[$k]##* }"; done)"
@@ -188,6 +199,17 @@ for k in $KINDS; do
 	met=""
 	[ -n "$goal" ] && met=$(awk -v r="$ratio" -v g="${goal##* }" 'BEGIN { print (r >= g) ? "met" : "NOT met" }')
 	printf '%-10s %14.0f %8s   %s  %s %s\n' "$k" "$m" "$ratio" "${RATES[$k]# }" "$goal" "$met"
+done
+
+# The same per CPU second of the worker: what the work costs, without the
+# time other processes took from it on a shared machine
+echo
+printf '%-10s %14s %8s   %s\n' window "median ev/cpu-s" ratio "runs (events per worker CPU second)"
+cbase=$([ -n "${CPU_RATES[ingest]:-}" ] && median ${CPU_RATES[ingest]} || echo 0)
+for k in $KINDS; do
+	m=$(median ${CPU_RATES[$k]})
+	ratio=$([ "$cbase" = 0 ] && echo - || awk -v a="$m" -v b="$cbase" 'BEGIN { printf "%.2f", a / b }')
+	printf '%-10s %14.0f %8s   %s  cpu\n' "$k" "$m" "$ratio" "${CPU_RATES[$k]# }"
 done
 
 # ---- latency: produce -> visible in a tumbling window ---------------------
