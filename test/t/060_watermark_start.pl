@@ -8,7 +8,9 @@
 #       event is counted, none is late; three times, since fetch order
 #       varies;
 #   (b) an empty partition next to busy ones: windows still become final,
-#       and sw.watermarks shows the empty partition with watermark NULL.
+#       and sw.watermarks shows the empty partition with watermark NULL;
+#   (c) a window created over staged events (backfill) takes the
+#       partitions merged by Kafka timestamp, each in offset order.
 use strict;
 use warnings;
 use PostgreSQL::Test::Utils;
@@ -17,7 +19,7 @@ use SwTest;
 
 my $P = 32;
 my $PER = 400;
-my $broker = SwTest::Broker->start(topics => [ "backlog:$P", 'gap:3' ]);
+my $broker = SwTest::Broker->start(topics => [ "backlog:$P", 'gap:3', 'merge:2' ]);
 my $bs = $broker->bootstrap;
 my $node = SwTest::node('wm_start', conf => "timezone = 'UTC'\n");
 
@@ -71,5 +73,26 @@ SwTest::poll($node, q{SELECT count(*) FROM gap_w WHERE is_final}, '5',
 is(sql(q{SELECT string_agg(kafka_partition || ':' || coalesce(watermark::text, 'NULL'), ' ' ORDER BY kafka_partition)
 	FROM sw.watermarks WHERE window_name = 'gap_w' AND kafka_partition = 2}), '2:NULL',
 	'(b) sw.watermarks shows the empty partition with watermark NULL');
+
+# --- (c) a backfill merges the partitions by Kafka timestamp, each in offset
+# order: a row waits behind a later timestamp before it in its partition.
+# Staged, by offset: partition 0 at 30 s then 5 s, partition 1 at 20 s.  The
+# merge takes 1:20 (0's head is at 30 s), 0:30 (W = min(20, 30) = 20 s), then
+# 0:5, whose window [0, 10) is closed: late.  Sorted by timestamp alone, or a
+# partition after the other, 0:5 would come while W is still held back.
+sql(qq{SELECT sw.create_source('bf', '$bs', 'merge', columns => 'n int')});
+for my $m ([ 0, 30, 1 ], [ 0, 5, 2 ], [ 1, 20, 3 ])
+{
+	my ($part, $s, $n) = @$m;
+	$broker->produce('merge', input => qq({"n": $n}\n),
+		args => [ '-p', $part, '--timestamp-ms', ($T0 + $s) * 1000 ]);
+}
+SwTest::applied($node, 'bf', 3, '(c) three events staged');
+sql(q{SELECT sw.pause_source('bf');
+	SELECT sw.create_window('bf_w', 'bf', 'tumbling', 'count(*) AS c, sum(n) AS s', size => '10 seconds')});
+is(sql(q{SELECT string_agg(kafka_partition || ':' || kafka_offset, ' ') FROM sw.late_events
+	WHERE window_name = 'bf_w'}), '0:1', '(c) the backfill found the event behind a later one late');
+is(sql(q{SELECT string_agg(extract(second FROM window_start)::int || ':' || c || ':' || s, ' ' ORDER BY window_start)
+	FROM bf_w}), '20:1:3 30:1:1', '(c) and applied the others');
 
 done_testing();
