@@ -56,6 +56,15 @@ SELECT n, j('{"url": "' || repeat('a', n) || '\"' || repeat('b', n) || '", "ms":
 	j('{"url": "' || repeat('a', n) || '\\' || '", "x": "' || repeat('c', n) || '"}')
 FROM generate_series(0, 17) AS n;
 
+-- and around the 16-byte blocks: each kind of escape (one crossing a block's
+-- end, one invalid), a control byte and a byte above 0x7F at every offset
+SELECT n, j('{"url": "' || repeat('a', n) || '\u0041' || repeat('b', 40 - n) || '", "ms": ' || n || '}'),
+	j('{"url": "' || repeat('a', n) || '\n\"\\' || repeat('b', n) || '\/"}'),
+	j('{"url": "' || repeat('a', n) || chr(1) || 'b", "ms": ' || n || '}'),
+	j('{"url": "' || repeat('a', n) || 'é' || repeat('b', n) || '\"", "ms": ' || n || '}'),
+	j('{"url": "' || repeat('a', n) || '\u00G1"}'), j('{"url": "' || repeat('a', n) || '\')
+FROM generate_series(0, 40) AS n;
+
 -- numbers at the edges, literals
 SELECT p, j(p) FROM (VALUES
 	('{"ms": -0}'), ('{"ms": 01}'), ('{"ms": 1.}'), ('{"ms": .5}'), ('{"ms": 1e}'),

@@ -8,9 +8,11 @@
  * token at a time and calls back at every depth; on a source's flat JSON
  * events it cost a third of the worker's time.  This scanner walks the
  * bytes once with an explicit stack of open containers, finds the end of a
- * string eight bytes at a time (a word-wide test for '"', '\\' and control
- * characters), validates nested values without reporting them, and reports
- * each top-level field when its value ends.
+ * string sixteen bytes at a time (SSE2, every x86-64 has it: one compare
+ * each for '"', '\\' and control characters, then each escape in the block
+ * in turn; elsewhere eight bytes at a time with word-wide tests),
+ * validates nested values without reporting them, and reports each
+ * top-level field when its value ends.
  *
  * It implements the grammar pg_parse_json accepts (RFC 8259, the lexer's
  * rules for what may follow a number or literal, its four whitespace
@@ -32,6 +34,10 @@
 #include "postgres.h"
 
 #include "port/pg_bitutils.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "json_scan.h"
 
@@ -92,6 +98,55 @@ js_string_stop(char c)
 	return c == '"' || c == '\\' || (unsigned char) c < 0x20;
 }
 
+#ifdef __SSE2__
+/*
+ * The bytes of the 16 at p that end a run of plain string bytes ('"', '\\',
+ * below 0x20), as a bit mask; sets *nonascii if one of the 16 is above 0x7F.
+ */
+static inline uint32
+js_block_stops(const char *p, bool *nonascii)
+{
+	__m128i		b = _mm_loadu_si128((const __m128i *) p);
+	__m128i		quote = _mm_cmpeq_epi8(b, _mm_set1_epi8('"'));
+	__m128i		backslash = _mm_cmpeq_epi8(b, _mm_set1_epi8('\\'));
+	__m128i		control = _mm_cmpeq_epi8(_mm_min_epu8(b, _mm_set1_epi8(0x1F)), b);
+
+	if (_mm_movemask_epi8(b) != 0)
+		*nonascii = true;
+	return (uint32) _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control));
+}
+#endif
+
+/*
+ * The end of the escape sequence whose backslash is at p (p < end), or NULL
+ * if it is not a valid one.
+ */
+static inline const char *
+js_escape_end(const char *p, const char *end)
+{
+	if (end - p < 2)
+		return NULL;
+	switch (p[1])
+	{
+		case 'u':
+			if (end - p < 6 || !js_hex(p[2]) || !js_hex(p[3]) ||
+				!js_hex(p[4]) || !js_hex(p[5]))
+				return NULL;
+			return p + 6;
+		case '"':
+		case '\\':
+		case '/':
+		case 'b':
+		case 'f':
+		case 'n':
+		case 'r':
+		case 't':
+			return p + 2;
+		default:
+			return NULL;
+	}
+}
+
 /*
  * p is just after a string's opening quote.  Returns its closing quote, or
  * NULL if the string is not valid (unterminated, a control character, a
@@ -101,6 +156,30 @@ js_string_stop(char c)
 static const char *
 js_scan_string(const char *p, const char *end, bool *escaped, bool *nonascii)
 {
+#ifdef __SSE2__
+	/* 16 bytes at a time, every stop in them taken in turn */
+	while (end - p >= 16)
+	{
+		uint32		stops = js_block_stops(p, nonascii);
+		const char *next = p + 16;
+
+		while (stops != 0)
+		{
+			const char *q = p + pg_rightmost_one_pos32(stops);
+
+			if (*q != '\\')
+				return (*q == '"') ? q : NULL;
+			*escaped = true;
+			if ((next = js_escape_end(q, end)) == NULL)
+				return NULL;
+			if (next - p >= 16)
+				break;
+			stops &= ~(uint32) 0 << (next - p);
+			next = p + 16;
+		}
+		p = next;
+	}
+#endif
 	for (;;)
 	{
 		uint64		v;
@@ -136,19 +215,7 @@ js_scan_string(const char *p, const char *end, bool *escaped, bool *nonascii)
 			return (p < end && *p == '"') ? p : NULL;
 
 		*escaped = true;
-		if (++p >= end)
-			return NULL;
-		if (*p == 'u')
-		{
-			if (end - p < 5 || !js_hex(p[1]) || !js_hex(p[2]) ||
-				!js_hex(p[3]) || !js_hex(p[4]))
-				return NULL;
-			p += 5;
-		}
-		else if (*p == '"' || *p == '\\' || *p == '/' || *p == 'b' ||
-				 *p == 'f' || *p == 'n' || *p == 'r' || *p == 't')
-			p++;
-		else
+		if ((p = js_escape_end(p, end)) == NULL)
 			return NULL;
 	}
 }
