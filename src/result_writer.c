@@ -9,7 +9,8 @@
  * rows that are not closed (_sw_open).  Never by a physical position kept
  * from an earlier transaction: VACUUM FULL, CLUSTER or pg_repack may move
  * every row between two batches.  The index create_window builds on the
- * identity serves these lookups.
+ * identity serves these lookups; each returns the row's ctid, which the
+ * same statement then writes through (append_row_lookup).
  *
  * Each kind of write (delete, update, mark, insert) queued during a batch
  * runs as one statement over unnest() of a column of values per
@@ -559,7 +560,8 @@ column_array(RowBatch *b, int c, Datum *col, bool *colnull)
  * few thousand rows once the table outgrew the batch, so every batch cost
  * time in proportion to the table (a session window over 100,000 keys
  * slowed with every row it added).  Where no index serves (a DBA dropped
- * it), the planner still finds a plan, only a slower one.
+ * it), the planner still finds a plan: a scan of the table for each
+ * pending row.
  */
 static int
 batch_execute(RowBatch *b, bool read_only)
