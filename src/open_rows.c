@@ -155,6 +155,12 @@ sw_key_entry(SwWindow *w, Datum *keys, bool *nulls)
 
 	hashing = w;
 	e = hash_search(w->keyidx, &key, HASH_ENTER, &found);
+	if (found && e->idle)
+	{
+		dlist_delete(&e->idle_node);
+		e->idle = false;
+		w->nidle--;
+	}
 	if (!found)
 	{
 		MemoryContext old = MemoryContextSwitchTo(w->cxt);
@@ -166,6 +172,7 @@ sw_key_entry(SwWindow *w, Datum *keys, bool *nulls)
 		e->next_seq = 0;
 		e->seq_known = false;
 		e->seq_queued = false;
+		e->idle = false;
 		MemoryContextSwitchTo(old);
 	}
 	return e;
@@ -222,6 +229,45 @@ free_key(SwWindow *w, OpenRowKey key)
 	pfree(key.nulls);
 }
 
+/* A key without rows leaves memory. */
+static void
+key_forget(SwWindow *w, KeyEntry *entry)
+{
+	OpenRowKey	key = entry->key;
+
+	pfree(entry->rows);
+	hashing = w;
+	hash_search(w->keyidx, &key, HASH_REMOVE, NULL);
+	free_key(w, key);
+}
+
+/*
+ * A key whose last row left: a session key is forgotten; a count window's
+ * waits among the idle keys, knowing its next window_seq, until the
+ * SW_IDLE_KEYS keys that went idle after it push it out.  (Forgotten, it
+ * reads its last window_seq back from the result table when it returns.)
+ */
+static void
+key_idle(SwWindow *w, KeyEntry *entry)
+{
+	if (w->kind != SW_KIND_COUNT || !entry->seq_known)
+	{
+		key_forget(w, entry);
+		return;
+	}
+	dlist_push_tail(&w->idle_keys, &entry->idle_node);
+	entry->idle = true;
+	if (++w->nidle > SW_IDLE_KEYS)
+	{
+		KeyEntry   *oldest = dlist_container(KeyEntry, idle_node,
+											 dlist_pop_head_node(&w->idle_keys));
+
+		oldest->idle = false;
+		w->nidle--;
+		key_forget(w, oldest);
+	}
+}
+
 /* Free a row of a KeyEntry (never in the rows hash). */
 static void
 keyed_row_free(SwWindow *w, OpenRow *row)
@@ -232,16 +278,8 @@ keyed_row_free(SwWindow *w, OpenRow *row)
 	if (entry)
 	{
 		sw_row_detach(entry, row);
-		/* a key without rows is forgotten (count windows read its sequence back) */
 		if (entry->nrows == 0)
-		{
-			OpenRowKey	key = entry->key;
-
-			pfree(entry->rows);
-			hashing = w;
-			hash_search(w->keyidx, &key, HASH_REMOVE, NULL);
-			free_key(w, key);
-		}
+			key_idle(w, entry);
 	}
 	free_stored(w, row);
 	free_key(w, row->key);
@@ -284,6 +322,8 @@ sw_rows_create(SwWindow *w)
 	ctl.hash = row_hash;
 	ctl.match = row_match;
 	ctl.hcxt = w->cxt;
+	dlist_init(&w->idle_keys);
+	w->nidle = 0;
 	if (w->kind == SW_KIND_SESSION || w->kind == SW_KIND_COUNT)
 	{
 		ctl.entrysize = sizeof(KeyEntry);

@@ -12,9 +12,12 @@
  * next window.  Count windows are never late: no event is dropped.
  *
  * A key's windows of this batch are held in its KeyEntry (at most one of
- * them open) together with the next window_seq.  A key leaves memory with
- * its last window: keys ever seen cost nothing.  When a key comes back,
- * its window_seq numbers on from the greatest one in the result table;
+ * them open) together with the next window_seq.  A key whose last window
+ * closed waits among the window's idle keys (at most SW_IDLE_KEYS, the
+ * oldest leaves first) and numbers on from memory if it comes back before
+ * it leaves: keys ever seen cost nothing but that bounded list.  When a
+ * forgotten key comes back, its window_seq numbers on from the greatest
+ * one in the result table;
  * they are counted from zero during the batch and shifted once that
  * greatest one has been read, one statement for all such keys of the
  * batch, before the batch's rows are written (sw_count_number).

@@ -12,6 +12,7 @@
 #define SW_WINDOW_INTERNAL_H
 
 #include "executor/spi.h"
+#include "lib/ilist.h"
 #include "nodes/execnodes.h"
 #include "utils/hsearch.h"
 #include "utils/typcache.h"
@@ -163,6 +164,10 @@ typedef struct SwWindow
 	struct RowBatch *last_seq[2];
 	List	   *seq_unknown;	/* KeyEntry: keys whose next window_seq is
 								 * relative until read (this batch) */
+	dlist_head	idle_keys;		/* count windows: KeyEntry without rows that
+								 * still knows its next window_seq, oldest
+								 * first, at most SW_IDLE_KEYS of them */
+	int			nidle;
 } SwWindow;
 
 typedef struct RowBatch
@@ -193,7 +198,17 @@ typedef struct KeyEntry
 								 * until seq_known */
 	bool		seq_known;
 	bool		seq_queued;		/* in the window's seq_unknown list */
+	bool		idle;			/* in the window's idle_keys */
+	dlist_node	idle_node;
 } KeyEntry;
+
+/*
+ * Count windows keep this many keys without an open window in memory, with
+ * their next window_seq, so that a key coming back soon numbers on without
+ * reading the result table; older ones are forgotten (about 200 bytes a
+ * key: memory stays bounded whatever the number of keys seen).
+ */
+#define SW_IDLE_KEYS	10000
 
 /* open_rows.c: the store of open rows */
 extern void sw_rows_create(SwWindow *w);

@@ -18,9 +18,10 @@
 #       with sw.count_window(3) OVER (PARTITION BY ip ORDER BY
 #       kafka_partition, kafka_offset) over staging (keys on 3 partitions);
 #   (h) bad definitions;
-#   (i) keys ever seen cost no memory: a key leaves memory with its last
-#       window, and when it comes back its window_seq numbers on from the
-#       result table (20,000 keys more leave the window's memory as it was);
+#   (i) keys ever seen cost no memory: a key without an open window waits
+#       among at most 10,000 idle keys, then leaves memory; when it comes
+#       back its window_seq numbers on, from memory or from the result
+#       table (20,000 keys more leave the window's memory as it was);
 #   (f) a restart (pg_ctl restart) continues window_seq and keeps an open
 #       window's events, aggregates and first event time (a cluster of its
 #       own, so that a failure there leaves the other sections alone);
@@ -458,11 +459,13 @@ is(sql(q{SELECT kind || ' ' || count || ' ' || coalesce(timeout::text, '-') || '
 	|| ' ' || coalesce(size::text, '-') FROM sw.windows WHERE name IN ('cA_w', 'ctA_w') ORDER BY name}),
 	"count 3 - - -\ncount 3 00:01:00 - -", 'sw.windows shows the count parameters');
 # (i) keys ever seen cost no memory.  Count windows of one event per key
-# n: each closes at once.  The window's memory (its context and its hash of
-# keys, from pg_log_backend_memory_contexts) after 2,000 keys and after
-# 22,000 must be the same size; then the first 2,000 keys come back and
-# number on (window_seq 1), read from the result table in one statement a
-# batch.
+# n: each closes at once, and its key waits among the 10,000 idle keys
+# (SW_IDLE_KEYS) that remember their next window_seq.  The window's memory
+# (its context and its hash of keys, from pg_log_backend_memory_contexts)
+# after 12,000 keys (the idle keys full) and after 32,000 must be the same
+# size.  Then the first 2,000 keys, long forgotten, come back and number on
+# (window_seq 1), read from the result table in one statement a batch; and
+# so do the last 2,000, remembered.
 sql(qq{SELECT sw.create_source('ck', '$bs', 'ck', columns => 'n int')});
 sql(q{SELECT sw.create_window('ck_w', 'ck', 'count', 'count(*) AS c', group_by => 'n', count => 1)});
 sub keys_lines { my ($from, $to) = @_; return join('', map { qq({"n":$_}\n) } $from .. $to); }
@@ -477,21 +480,21 @@ sub window_memory
 	$total += $1 while $log =~ /(?:stream_windows window|stream_windows open keys): (\d+) total/g;
 	return $total;
 }
-$broker->produce('ck', input => keys_lines(0, 1999), args => [ '-p', 0 ]);
-applied('ck', 2000, '(i) 2,000 keys applied');
+$broker->produce('ck', input => keys_lines(0, 11999), args => [ '-p', 0 ]);
+applied('ck', 12000, '(i) 12,000 keys applied');
 my $mem_before = window_memory();
-$broker->produce('ck', input => keys_lines(2000, 21999), args => [ '-p', 0 ]);
-applied('ck', 22000, '(i) 20,000 keys more applied');
+$broker->produce('ck', input => keys_lines(12000, 31999), args => [ '-p', 0 ]);
+applied('ck', 32000, '(i) 20,000 keys more applied');
 my $mem_after = window_memory();
 cmp_ok($mem_before, '>', 0, "(i) the window's memory is in the log");
 cmp_ok($mem_after, '<', $mem_before + 64 * 1024,
 	"(i) 20,000 keys seen leave no memory behind ($mem_before then $mem_after bytes)");
-$broker->produce('ck', input => keys_lines(0, 1999), args => [ '-p', 0 ]);
-applied('ck', 24000, '(i) the first keys again');
-is(sql(q{SELECT count(*) || ' ' || count(*) FILTER (WHERE window_seq = 1 AND n < 2000)
+$broker->produce('ck', input => keys_lines(0, 1999) . keys_lines(30000, 31999), args => [ '-p', 0 ]);
+applied('ck', 36000, '(i) the first and the last keys again');
+is(sql(q{SELECT count(*) || ' ' || count(*) FILTER (WHERE window_seq = 1 AND (n < 2000 OR n >= 30000))
 	|| ' ' || max(window_seq) || ' ' || count(DISTINCT (n, window_seq)) || ' ' || bool_and(is_final AND c = 1)
 	FROM ck_w}),
-	'24000 2000 1 24000 true', '(i) keys that came back number on from the result table');
+	'36000 4000 1 36000 true', '(i) keys that came back number on, forgotten or remembered');
 
 $node->stop;
 
