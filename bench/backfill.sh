@@ -17,34 +17,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/lib/cluster.sh
+. bench/lib.sh
 
 N=${N:-500000}
 PARTS=${PARTS:-64}
 RUNS=${RUNS:-3}
 [ $(( N / PARTS )) -le 15625 ] || { echo "at most 15,625 events a partition (the broker drops more)"; exit 2; }
-[ -x test/sw_broker ] && [ -x test/sw_produce ] || make -s tools
-
-WORK=$(mktemp -d /tmp/sw-backfill.XXXXXX)
-BROKER_PID=
-cleanup() {
-	[ -z "$BROKER_PID" ] || kill "$BROKER_PID" 2>/dev/null
-	cluster_stop
-	rm -rf "$WORK"
-}
-test/sw_broker --topic "events:$PARTS" --bootstrap-file "$WORK/bootstrap" >/dev/null 2>"$WORK/broker.err" &
-BROKER_PID=$!
-trap cleanup EXIT
-for _ in $(seq 100); do [ -s "$WORK/bootstrap" ] && break; sleep 0.1; done
-BS=$(cat "$WORK/bootstrap")
-cluster_start "shared_buffers = '1GB'" "max_wal_size = '4GB'" "jit = off" "sw.database = 'postgres'"
-trap cleanup EXIT
-export PGOPTIONS='-c client_min_messages=warning'
-
-echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $("$PG_BIN/postgres" --version)"
-echo "== staging $N web events from $PARTS partitions"
-test/sw_produce -b "$BS" -t events --generate web --count "$N" --partitions "$PARTS" --seed 1 \
-	--malformed-pct 0 --out-of-order-pct 0 --start-ms 1795608000000 --step-ms 1 \
-	>/dev/null 2>"$WORK/produce.err" || { cat "$WORK/produce.err"; exit 1; }
+bench_start backfill "events:$PARTS"
+bench_preload_web "$N" "$PARTS" 1
 cluster_psql -q -c "CREATE EXTENSION stream_windows"
 t0=$(date +%s.%N)
 cluster_psql -q -c "SELECT sw.create_source('bf', '$BS', 'events', 'json',
@@ -67,6 +47,6 @@ for r in $(seq "$RUNS"); do
 	times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')")
 	cluster_psql -q -c "SELECT sw.drop_window('bf_w$r')" >/dev/null
 done
-median=$(printf '%s\n' "${times[@]}" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+median=$(median "${times[@]}")
 printf '%-28s %8.2f s   (%.0f ev/s)   runs: %s\n' "backfill (sw.create_window)" "$median" \
 	"$(awk -v m="$median" -v n="$N" 'BEGIN { print n / m }')" "${times[*]}"

@@ -38,6 +38,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/lib/cluster.sh
+. bench/lib.sh
 
 N=${N:-500000}
 RUNS=${RUNS:-3}
@@ -49,37 +50,8 @@ STEP_MS=1
 WM=""
 if [ "$BACKLOG" = 1 ]; then STEP_MS=100; WM=", watermark_delay => '5 seconds'"; fi
 COLUMNS_SQL='url text, referrer text, ip inet, ms int, host text, event_time timestamptz'
-GLIBC_BROKER=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967295:glibc.malloc.top_pad=67108864:glibc.malloc.arena_max=1
-[ -x test/sw_broker ] && [ -x test/sw_produce ] || make -s tools
-
-WORK=$(mktemp -d /tmp/sw-windows.XXXXXX)
-BROKER_PID=
-cleanup() {
-	[ -n "${PRODUCER_PID:-}" ] && kill "$PRODUCER_PID" 2>/dev/null
-	[ -z "$BROKER_PID" ] || kill "$BROKER_PID" 2>/dev/null
-	cluster_stop
-	rm -rf "$WORK"
-}
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
-		END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-
-env GLIBC_TUNABLES=$GLIBC_BROKER test/sw_broker --topic "events:$PARTS" --topic live:4 \
-	--bootstrap-file "$WORK/bootstrap" >/dev/null 2>"$WORK/broker.err" &
-BROKER_PID=$!
-for _ in $(seq 100); do [ -s "$WORK/bootstrap" ] && break; sleep 0.1; done
-BS=$(cat "$WORK/bootstrap")
-trap cleanup EXIT
-cluster_start "shared_buffers = '1GB'" "max_wal_size = '4GB'" "jit = off" "sw.database = 'postgres'"
-trap cleanup EXIT
-export PGOPTIONS='-c client_min_messages=warning'
-
-echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $("$PG_BIN/postgres" --version)"
-echo "== preloading $N web events onto $PARTS partitions"
-test/sw_produce -b "$BS" -t events --generate web --count "$N" --partitions "$PARTS" --seed 1 \
-	--malformed-pct 0 --out-of-order-pct 0 --start-ms 1795608000000 --step-ms "$STEP_MS" \
-	>/dev/null 2>"$WORK/preload.err" || { cat "$WORK/preload.err"; exit 1; }
+bench_start windows "events:$PARTS" live:4
+bench_preload_web "$N" "$PARTS" "$STEP_MS"
 
 cluster_psql -q <<'SQL'
 CREATE EXTENSION stream_windows;
