@@ -330,12 +330,12 @@ SELECT count(*) AS a1_trapped_left FROM sw.source WHERE name LIKE 'trust_s.a1_tr
 
 -- the original attack: an operator =(oid, regclass) that runs a program,
 -- planted by a role that may not run programs, and a lookup by name
-COPY (SELECT 1) TO PROGRAM 'rm -f /tmp/sw_pwned_regress';
+COPY (SELECT 1) TO PROGRAM 'cat >/dev/null; rm -f /tmp/sw_pwned_regress';
 SET ROLE sw_hostile;
 CREATE OR REPLACE FUNCTION trap.eq_oid_regclass(a oid, b regclass) RETURNS boolean
 LANGUAGE plpgsql AS $$
 BEGIN
-	COPY (SELECT 1) TO PROGRAM 'touch /tmp/sw_pwned_regress';
+	COPY (SELECT 1) TO PROGRAM 'cat >/dev/null; touch /tmp/sw_pwned_regress';
 	RETURN a OPERATOR(pg_catalog.=) b::oid;
 END
 $$;
@@ -344,7 +344,7 @@ SELECT sw.drop_window('x');
 RESET search_path;
 RESET ROLE;
 SELECT pg_stat_file('/tmp/sw_pwned_regress', true) IS NULL AS not_pwned;
-COPY (SELECT 1) TO PROGRAM 'rm -f /tmp/sw_pwned_regress';
+COPY (SELECT 1) TO PROGRAM 'cat >/dev/null; rm -f /tmp/sw_pwned_regress';
 \set VERBOSITY default
 
 --
