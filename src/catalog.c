@@ -257,8 +257,9 @@ static char *qualified_name(Oid relid);
 
 static Datum array_of(int n, const Datum *values, const bool *nulls, Oid type);
 
-static Datum
-int8_array(int n, const int64 *values)
+/* An int8[] of values (for a parameter) */
+Datum
+catalog_int8_array(int n, const int64 *values)
 {
 	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
 
@@ -267,8 +268,9 @@ int8_array(int n, const int64 *values)
 	return array_of(n, d, NULL, INT8OID);
 }
 
-static Datum
-int4_array(int n, const int *values)
+/* An int4[] of values (for a parameter) */
+Datum
+catalog_int4_array(int n, const int *values)
 {
 	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
 
@@ -295,9 +297,9 @@ catalog_advance_offsets(int source_id, int n, const int *partitions,
 	if (n == 0)
 		return;
 	values[0] = Int32GetDatum(source_id);
-	values[1] = int4_array(n, partitions);
-	values[2] = int8_array(n, old_offsets);
-	values[3] = int8_array(n, new_offsets);
+	values[1] = catalog_int4_array(n, partitions);
+	values[2] = catalog_int8_array(n, old_offsets);
+	values[3] = catalog_int8_array(n, new_offsets);
 	if (catalog_run_plan(&plan, values, NULL, SPI_OK_UPDATE, NULL, NULL) != (uint64) n)
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
@@ -318,7 +320,7 @@ catalog_retain(Oid staging, Oid owner, int source_id, int npartitions, const int
 	ItemPointerSet(&from_tid, from_block, 0);
 	ItemPointerSet(&to_tid, to_block, 0);
 	values[0] = Int32GetDatum(source_id);
-	values[1] = int8_array(npartitions, below);
+	values[1] = catalog_int8_array(npartitions, below);
 	values[2] = ItemPointerGetDatum(&from_tid);
 	values[3] = ItemPointerGetDatum(&to_tid);
 	/* one pass over these blocks (a TID range scan), as the owner */

@@ -118,6 +118,10 @@ extern void catalog_staged_max(Oid staging, Oid owner, int npartitions, int64 *m
 /* catalog_run on the extension's own tables, without nulls or rows. */
 extern void catalog_exec(const char *sql, int nargs, Oid *types, Datum *values, int expected);
 
+/* Arrays as parameters of the statements above and of other SPI calls */
+extern Datum catalog_int4_array(int n, const int *values);
+extern Datum catalog_int8_array(int n, const int64 *values);
+
 /* What a window's batch changed besides its result rows (Datum arrays). */
 typedef struct CatalogWindowSave
 {

@@ -821,7 +821,6 @@ range_row(void *arg, HeapTuple tup, TupleDesc desc)
 	r->staged_from[r->n++] = DatumGetInt64(heap_getattr(tup, 4, desc, &isnull));
 }
 
-/* Staged rows waiting for the windows, a chunk at a time. */
 /*
  * Rows a catch-up applies at a time.  Each chunk ends like a worker's batch:
  * its rows are written and the window's state (sw.window_state, a
@@ -834,6 +833,7 @@ range_row(void *arg, HeapTuple tup, TupleDesc desc)
  */
 #define CATCH_UP_CHUNK_ROWS	10000
 
+/* Staged rows waiting for the windows, a chunk at a time. */
 typedef struct BackfillChunk
 {
 	SwEngine   *engine;
@@ -939,20 +939,14 @@ static Portal
 open_catch_up_cursor(const char *staging, CatchUpRange *range)
 {
 	Oid			types[3] = {INT4ARRAYOID, INT8ARRAYOID, INT8ARRAYOID};
-	Datum	   *parts = palloc(sizeof(Datum) * Max(range->n, 1));
-	Datum	   *los = palloc(sizeof(Datum) * Max(range->n, 1));
-	Datum	   *his = palloc(sizeof(Datum) * Max(range->n, 1));
+	int64	   *lo = palloc(sizeof(int64) * Max(range->n, 1));
 	Datum		args[3];
 
 	for (int i = 0; i < range->n; i++)
-	{
-		parts[i] = Int32GetDatum(range->partition[i]);
-		los[i] = Int64GetDatum(Max(range->from[i], range->staged_from[i]));
-		his[i] = Int64GetDatum(range->to[i]);
-	}
-	args[0] = PointerGetDatum(construct_array(parts, range->n, INT4OID, 4, true, TYPALIGN_INT));
-	args[1] = PointerGetDatum(construct_array(los, range->n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	args[2] = PointerGetDatum(construct_array(his, range->n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		lo[i] = Max(range->from[i], range->staged_from[i]);
+	args[0] = catalog_int4_array(range->n, range->partition);
+	args[1] = catalog_int8_array(range->n, lo);
+	args[2] = catalog_int8_array(range->n, range->to);
 	return SPI_cursor_open_with_args(NULL,
 									 psprintf("SELECT s.* FROM %s s JOIN ROWS FROM (pg_catalog.unnest($1),"
 											  " pg_catalog.unnest($2), pg_catalog.unnest($3))"

@@ -17,10 +17,10 @@
  * oldest leaves first) and numbers on from memory if it comes back before
  * it leaves: keys ever seen cost nothing but that bounded list.  When a
  * forgotten key comes back, its window_seq numbers on from the greatest
- * one in the result table;
- * they are counted from zero during the batch and shifted once that
- * greatest one has been read, one statement for all such keys of the
- * batch, before the batch's rows are written (sw_count_number).
+ * one in the result table: its windows are counted from zero during the
+ * batch and shifted once that greatest one has been read, one statement
+ * for all such keys of the batch, before the batch's rows are written
+ * (sw_count_number).
  *
  *-------------------------------------------------------------------------
  */
