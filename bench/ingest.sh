@@ -50,6 +50,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/lib/cluster.sh
+. bench/lib.sh
 
 N=${N:-1000000}
 RUNS=${RUNS:-3}
@@ -66,7 +67,6 @@ PROFILE_STEPS='process_batch|formats_parse|staging_add_row|staging_flush|staging
 QMM_OPTIONS='{"queued.min.messages": "1000000"}'
 COLUMNS_SQL='url text, referrer text, ip inet, ms int, host text, event_time timestamptz'
 KAFKA_COLUMNS_SQL='kafka_partition int, kafka_offset bigint, kafka_timestamp timestamptz, kafka_key text'
-GLIBC_BROKER=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967295:glibc.malloc.top_pad=67108864:glibc.malloc.arena_max=1
 FAILED=0
 
 need() {	# need COMMAND [DEBIAN-PACKAGE]
@@ -96,11 +96,6 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 fail() { echo "FAILED: $*"; FAILED=1; }
 
-# median VALUES...: the median of the arguments
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
-		END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
 fmt_rates() { printf ' %.0f' "$@"; }
 
 # ---- broker, topics, cluster ---------------------------------------------

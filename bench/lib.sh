@@ -1,6 +1,8 @@
-# bench/lib.sh — what bench/windows.sh and bench/backfill.sh share: the
-# embedded broker with N web events preloaded on a topic "events", and a
-# cluster with the benchmarks' settings.  Sourced after test/lib/cluster.sh.
+# bench/lib.sh — what the benchmarks share: the embedded broker's malloc
+# settings and median (bench/ingest.sh too), and for bench/windows.sh and
+# bench/backfill.sh the broker with N web events preloaded on a topic
+# "events" and a cluster with the benchmarks' settings.  Sourced after
+# test/lib/cluster.sh.
 #
 #   bench_start NAME TOPIC:PARTITIONS...   sets WORK, BS and BROKER_PID;
 #                                          starts the broker and the cluster
