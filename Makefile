@@ -14,6 +14,7 @@ OBJS = \
 	src/window_time.o \
 	src/adhoc.o \
 	src/adhoc_planner.o \
+	src/adhoc_panes.o \
 	src/shmem.o \
 	src/kafka.o \
 	src/kafka_options.o \
@@ -40,7 +41,7 @@ OBJS = \
 DATA = sql/stream_windows--0.1.sql sql/stream_windows--0.1--0.2.sql
 PGFILEDESC = "stream_windows - Kafka-fed streaming windows"
 
-REGRESS = adhoc_setup tumble hop session_start count_window formats json_scan source_admin window_admin trust
+REGRESS = adhoc_setup tumble hop hop_panes session_start count_window formats json_scan source_admin window_admin trust
 REGRESS_OPTS = --temp-instance=tmp_check_regress \
 	--temp-config=$(srcdir)/test/regress.conf \
 	--load-extension=$(EXTENSION)

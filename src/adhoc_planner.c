@@ -47,8 +47,8 @@
 static planner_hook_type prev_planner_hook = NULL;
 
 /* Is funcid one of this library's C functions, with C symbol symbol? */
-static bool
-is_our_function(Oid funcid, const char *symbol)
+bool
+sw_adhoc_is_ours(Oid funcid, const char *symbol)
 {
 	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
 	bool		ours = false;
@@ -72,8 +72,8 @@ is_our_function(Oid funcid, const char *symbol)
 }
 
 /* sw.<name>(timestamptz, interval, timestamptz), if it is ours; else InvalidOid. */
-static Oid
-scalar_function(Oid nspid, const char *name, const char *symbol)
+Oid
+sw_adhoc_scalar_function(Oid nspid, const char *name, const char *symbol)
 {
 	Oid			argtypes[3] = {TIMESTAMPTZOID, INTERVALOID, TIMESTAMPTZOID};
 	Oid			funcid;
@@ -81,7 +81,7 @@ scalar_function(Oid nspid, const char *name, const char *symbol)
 	funcid = LookupFuncName(list_make2(makeString(get_namespace_name(nspid)),
 									   makeString(pstrdup(name))),
 							3, argtypes, true);
-	return OidIsValid(funcid) && is_our_function(funcid, symbol) ? funcid : InvalidOid;
+	return OidIsValid(funcid) && sw_adhoc_is_ours(funcid, symbol) ? funcid : InvalidOid;
 }
 
 /* The call sw.tumble(...) of a FROM item that can be rewritten, or NULL. */
@@ -98,7 +98,7 @@ tumble_call(RangeTblEntry *rte)
 	if (!IsA(rtf->funcexpr, FuncExpr) || rtf->funccolnames != NIL)
 		return NULL;
 	fe = (FuncExpr *) rtf->funcexpr;
-	if (fe->funcretset || !is_our_function(fe->funcid, "sw_tumble") ||
+	if (fe->funcretset || !sw_adhoc_is_ours(fe->funcid, "sw_tumble") ||
 		contain_volatile_functions((Node *) fe->args) ||
 		checkExprHasSubLink((Node *) fe->args) ||
 		sw_proc_aclcheck(fe->funcid, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
@@ -107,8 +107,8 @@ tumble_call(RangeTblEntry *rte)
 }
 
 /* The call's arguments with the defaults the parser left out (origin). */
-static List *
-with_defaults(FuncExpr *fe)
+List *
+sw_adhoc_args_with_defaults(FuncExpr *fe)
 {
 	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fe->funcid));
 	List	   *args;
@@ -132,12 +132,12 @@ rewrite_rte(RangeTblEntry *rte)
 
 	if (fe == NULL)
 		return;
-	args = with_defaults(fe);
+	args = sw_adhoc_args_with_defaults(fe);
 	if (list_length(args) != 3)
 		return;
 	nsp = get_func_namespace(fe->funcid);
-	start_fn = scalar_function(nsp, "_tumble_start", "sw_tumble_lower");
-	end_fn = scalar_function(nsp, "_tumble_end", "sw_tumble_upper");
+	start_fn = sw_adhoc_scalar_function(nsp, "_tumble_start", "sw_tumble_lower");
+	end_fn = sw_adhoc_scalar_function(nsp, "_tumble_end", "sw_tumble_upper");
 	if (!OidIsValid(start_fn) || !OidIsValid(end_fn))
 		return;					/* an older version's catalog */
 
@@ -174,6 +174,7 @@ rewrite_walker(Node *node, void *context)
 		Query	   *q = (Query *) node;
 		ListCell   *lc;
 
+		sw_adhoc_rewrite_panes(q);
 		foreach(lc, q->rtable)
 			rewrite_rte(lfirst_node(RangeTblEntry, lc));
 		return query_tree_walker(q, rewrite_walker, context, 0);
