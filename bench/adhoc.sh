@@ -4,9 +4,11 @@
 # Over N generated rows (default 10 million) in a throwaway cluster:
 #   FROM t, sw.tumble(t.ts, size) w, GROUP BY w.window_start (the README's
 #   form), and GROUP BY sw.tumble(ts, size)   vs  GROUP BY date_bin(size, ts, origin)
-#   sw.hop(ts, size, slide) join   vs  a hand-written generate_series join
+#   FROM t, sw.hop(t.ts, size, slide) h, GROUP BY h.window_start (the README's
+#   form, aggregated per pane)   vs  a hand-written generate_series join
 # Each query runs RUNS times (default 5); the medians and ratios are printed.
-# Goals: tumble in FROM within 1.2x of date_bin; hop at least 2x faster than the join.
+# Goals: tumble in FROM within 1.2x of date_bin; hop in FROM at least 2x faster
+# than the LATERAL generate_series join.
 # Prerequisite: the extension is installed (test/check.sh or make install).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,6 +85,6 @@ awk -v f="${tfrom%% *}" -v t="${tumble%% *}" -v s="${tstart%% *}" -v hf="${hopfr
 	printf "tumble in FROM / date_bin: %.2fx (goal <= 1.20x)  %s\n", f / d, (f / d <= 1.2) ? "met" : "NOT met";
 	printf "GROUP BY sw.tumble (composite) / date_bin: %.2fx\n", t / d;
 	printf "tumble(...).window_start / date_bin: %.2fx\n", s / d;
-	printf "range join / hop:   %.2fx (goal >= 2.00x)  %s\n", r / h, (r / h >= 2.0) ? "met" : "NOT met";
-	printf "LATERAL join / hop: %.2fx (goal >= 2.00x)  %s\n", j / h, (j / h >= 2.0) ? "met" : "NOT met";
-	printf "LATERAL join / hop in FROM: %.2fx\n", j / hf }'
+	printf "LATERAL join / hop in FROM (README): %.2fx (goal >= 2.00x)  %s\n", j / hf, (j / hf >= 2.0) ? "met" : "NOT met";
+	printf "range join / hop in FROM: %.2fx\n", r / hf;
+	printf "LATERAL join / hop in the select list: %.2fx\n", j / h }'
