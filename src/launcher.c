@@ -52,6 +52,7 @@ typedef struct LaunchedWorker
 	TimestampTz next_start;		/* not before this */
 	int			delay_ms;		/* current restart delay */
 	bool		seen;			/* still in sw.source this round */
+	bool		stopping;		/* terminated because its source was paused */
 } LaunchedWorker;
 
 typedef struct WantedSource
@@ -162,6 +163,7 @@ start_worker(LaunchedWorker *lw, WantedSource *s)
 	}
 	elog(DEBUG1, "stream_windows launcher: started worker for source %d", s->id);
 	lw->started_at = now;
+	lw->stopping = false;
 }
 
 /* Work out when a stopped worker may start again. */
@@ -174,7 +176,7 @@ schedule_restart(LaunchedWorker *lw)
 		return;					/* never started, or already scheduled */
 	pfree(lw->handle);
 	lw->handle = NULL;
-	if (sw_slot_take_clean_exit(lw->source_id))
+	if (sw_slot_take_clean_exit(lw->source_id) || lw->stopping)
 		lw->delay_ms = 0;		/* stopped on request: start again at once */
 	else if (TimestampDifferenceExceeds(lw->started_at, now, QUICK_FAILURE_MS))
 		lw->delay_ms = sw_restart_delay_ms;
@@ -232,14 +234,23 @@ reconcile(List *sources)
 			lw->handle = NULL;
 			lw->next_start = 0;
 			lw->delay_ms = 0;
+			lw->stopping = false;
 		}
 		lw->seen = true;
 		if (s->paused)
 		{
 			if (worker_running(lw))
+			{
+				lw->stopping = true;
 				TerminateBackgroundWorker(lw->handle);
+			}
 			else if (adopted_worker_running(s->id))
-				(void) kill(sw_slot_pid(s->id), SIGTERM);
+			{
+				pid_t		pid = sw_slot_request_stop(s->id);
+
+				if (pid != 0)	/* (kill(0) would signal our process group) */
+					(void) kill(pid, SIGTERM);
+			}
 			else if (lw->handle)
 			{
 				/* resuming starts at once, whatever came before */

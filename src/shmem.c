@@ -166,6 +166,34 @@ sw_slot_exit(SwWorkerSlot *slot, int source_id, bool clean)
 	SpinLockRelease(&sw_shared->mutex);
 }
 
+/*
+ * Note that the source's worker is being stopped on request, so that its
+ * exit (by SIGTERM, not clean) does not delay the next start as a failure
+ * would: a source resumed before its old worker is gone starts again at
+ * once.  Returns the worker's pid, 0 if none runs.
+ */
+pid_t
+sw_slot_request_stop(int source_id)
+{
+	pid_t		pid = 0;
+
+	if (sw_shared == NULL)
+		return 0;
+	for (int i = 0; i < sw_shared->nslots; i++)
+	{
+		SwWorkerSlot *slot = &sw_shared->slots[i];
+
+		SpinLockAcquire(&slot->mutex);
+		if (slot->source_id == source_id && slot->pid != 0)
+		{
+			slot->stop_requested = true;
+			pid = slot->pid;
+		}
+		SpinLockRelease(&slot->mutex);
+	}
+	return pid;
+}
+
 pid_t
 sw_slot_pid(int source_id)
 {
@@ -199,8 +227,9 @@ sw_slot_take_clean_exit(int source_id)
 		SpinLockAcquire(&slot->mutex);
 		if (slot->source_id == source_id)
 		{
-			clean = slot->clean_exit;
+			clean = slot->clean_exit || slot->stop_requested;
 			slot->clean_exit = false;
+			slot->stop_requested = false;
 		}
 		SpinLockRelease(&slot->mutex);
 	}

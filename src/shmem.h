@@ -36,6 +36,8 @@ typedef struct SwWorkerSlot
 	pid_t		pid;			/* 0: no worker running */
 	SwWorkerState state;
 	bool		clean_exit;		/* the last worker stopped on request */
+	bool		stop_requested;	/* it was sent SIGTERM on request (pause,
+								 * drop): its exit is no failure either */
 	bool		dropped;		/* the source is gone: free once its worker is */
 	int64		messages;
 	int64		bytes;
@@ -71,5 +73,6 @@ extern void sw_slot_set_owner(SwWorkerSlot *slot, Oid owner, Oid staging);
 extern void sw_wake_launcher(void);
 /* did the source's last worker stop on request (not fail)? clears the flag */
 extern bool sw_slot_take_clean_exit(int source_id);
+extern pid_t sw_slot_request_stop(int source_id);
 
 #endif							/* SW_SHMEM_H */

@@ -100,7 +100,7 @@ admin_xact_callback(XactEvent event, void *arg)
 
 			if (ac->stop)
 			{
-				pid_t		pid = sw_slot_pid(ac->source_id);
+				pid_t		pid = sw_slot_request_stop(ac->source_id);
 
 				if (pid != 0)
 					kill(pid, SIGTERM);

@@ -1044,6 +1044,7 @@ sw_source_worker_main(Datum main_arg)
 				 errhint("Raise sw.max_workers.")));
 	SpinLockAcquire(&my_slot->mutex);
 	my_slot->pid = MyProcPid;
+	my_slot->stop_requested = false;
 	my_slot->state = SW_STATE_STARTING;
 	SpinLockRelease(&my_slot->mutex);
 	before_shmem_exit(release_slot, Int32GetDatum(source_id));

@@ -9,7 +9,10 @@
 #       later;
 #   (c) sw.drop_source rolled back with a savepoint leaves the worker
 #       running; a transaction that administered a source cannot be
-#       prepared.
+#       prepared;
+#   (d) a worker stopped on request (pause) does not count as a failure:
+#       resumed before it is gone, the source starts again at once, not
+#       after sw.restart_delay.
 use strict;
 use warnings;
 use PostgreSQL::Test::Utils;
@@ -17,7 +20,7 @@ use Test::More;
 use Time::HiRes qw(time usleep);
 use SwTest;
 
-my $broker = SwTest::Broker->start(topics => [ 'a:2', 'b:2', 'big:1' ]);
+my $broker = SwTest::Broker->start(topics => [ 'a:2', 'b:2', 'big:1', 'd:1' ]);
 my $bs = $broker->bootstrap;
 my $node = SwTest::node('control', conf => "max_prepared_transactions = 2\nsw.batch_size = 100000\n");
 
@@ -117,5 +120,24 @@ like($err, qr/cannot PREPARE a transaction that created or administered a stream
 is(sql(q{SELECT count(*) FROM pg_prepared_xacts}), '0', '(c) nothing was prepared');
 $broker->produce('a', args => [ '--generate', 'seq', '--count', 100, '--partitions', 2 ]);
 SwTest::applied($node, 'a', 1100, '(c) source a still ingests');
+
+# --- (d) a worker stopped on request is no failure: with a restart delay of
+# a minute, a source paused and resumed in one transaction (its worker is
+# stopped at commit, the source is not paused) starts again at once
+sql(q{ALTER SYSTEM SET sw.restart_delay = '60s'});
+$node->reload;
+# a source whose worker this launcher started (a's and b's it adopted in (a))
+sql(qq{SELECT sw.create_source('d', '$bs', 'd', columns => 'n int')});
+$broker->produce('d', args => [ '--generate', 'seq', '--count', 100, '-p', 0 ]);
+SwTest::applied($node, 'd', 100, '(d) source d applied');
+my $old = sql(q{SELECT pid FROM sw.sources WHERE name = 'd'});
+sql(q{BEGIN; SELECT sw.pause_source('d'); SELECT sw.resume_source('d'); COMMIT;});
+$took = seconds_until(qq{SELECT pid IS NOT NULL AND pid <> $old FROM sw.sources WHERE name = 'd'},
+	't', 20);
+ok(defined $took, sprintf('(d) a new worker started in %.2f s, not after sw.restart_delay', $took // -1));
+$broker->produce('d', args => [ '--generate', 'seq', '--count', 100, '-p', 0 ]);
+SwTest::applied($node, 'd', 200, '(d) and it ingests');
+sql(q{ALTER SYSTEM RESET sw.restart_delay});
+$node->reload;
 
 done_testing();
