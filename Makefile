@@ -34,6 +34,7 @@ OBJS = \
 	src/window_isolation.o \
 	src/watchdog.o \
 	src/window_hop.o \
+	src/window_panes.o \
 	src/window_session.o \
 	src/window_count.o \
 	src/window_admin.o

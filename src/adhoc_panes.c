@@ -84,10 +84,17 @@ query_shape_fits(Query *q)
 		q->setOperations == NULL && q->groupingSets == NIL &&
 		!q->hasWindowFuncs && !q->hasTargetSRFs && !q->hasSubLinks &&
 		!q->hasModifyingCTE && !q->hasForUpdate && q->rowMarks == NIL &&
-		q->constraintDeps == NIL &&
-		!contain_volatile_functions((Node *) q->targetList) &&
+		q->constraintDeps == NIL;
+}
+
+/* Nothing volatile that the rewrite would evaluate a different number of times */
+static bool
+nothing_volatile(Query *q, List *hop_args)
+{
+	return !contain_volatile_functions((Node *) q->targetList) &&
 		!contain_volatile_functions(q->havingQual) &&
-		!contain_volatile_functions(q->jointree->quals);
+		!contain_volatile_functions(q->jointree->quals) &&
+		!contain_volatile_functions(linitial(hop_args));
 }
 
 /* A non-null constant interval that is a fixed, positive duration, in usecs */
@@ -507,7 +514,7 @@ sw_adhoc_rewrite_panes(Query *q)
 	pr.hop_args = sw_adhoc_args_with_defaults(call);
 	if (list_length(pr.hop_args) != 4 ||
 		(pane = pane_usecs(pr.hop_args)) == 0 ||
-		contain_volatile_functions(linitial(pr.hop_args)) ||
+		!nothing_volatile(q, pr.hop_args) ||
 		sw_proc_aclcheck(pr.hop_fn, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK ||
 		!split_grouping(&pr) || !add_pane_column(&pr, pane))
 		return false;

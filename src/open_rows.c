@@ -9,7 +9,9 @@
  * group key whose entries hold the key's open rows (and a count window's
  * next window_seq).  Both hash keys with the key types' own hash and
  * equality functions (a window's grouping is its types' equality), and
- * copy keys and stored states into the window's memory.  The engine
+ * copy keys and stored states into the window's memory.  A sliding
+ * window's panes of the current batch (window_panes.c) are hashed the same
+ * way, in the batch's memory.  The engine
  * (window_engine.c) and the kinds (window_session.c, window_count.c) use
  * this store; it calls neither.
  *
@@ -62,6 +64,33 @@ row_hash(const void *key, Size keysize)
 	return hash_combine(start_hash(k->start), sw_keys_hash(hashing, k->keys, k->nulls));
 }
 
+/*
+ * Identical images are equal under any equality a grouping can use (a hash
+ * opclass's equality is reflexive), so a match costs a comparison of bytes
+ * and the type's equality function runs only when they differ.  Compressed
+ * or external values are left to the function.
+ */
+static inline bool
+same_image(Datum a, Datum b, TypeCacheEntry *type)
+{
+	if (type->typbyval)
+		return a == b;
+	if (type->typlen > 0)
+		return memcmp(DatumGetPointer(a), DatumGetPointer(b), type->typlen) == 0;
+	if (type->typlen == -1)
+	{
+		struct varlena *va = (struct varlena *) DatumGetPointer(a);
+		struct varlena *vb = (struct varlena *) DatumGetPointer(b);
+
+		if (VARATT_IS_EXTERNAL(va) || VARATT_IS_COMPRESSED(va) ||
+			VARATT_IS_EXTERNAL(vb) || VARATT_IS_COMPRESSED(vb))
+			return false;
+		return VARSIZE_ANY_EXHDR(va) == VARSIZE_ANY_EXHDR(vb) &&
+			memcmp(VARDATA_ANY(va), VARDATA_ANY(vb), VARSIZE_ANY_EXHDR(va)) == 0;
+	}
+	return false;
+}
+
 static int
 row_match(const void *key1, const void *key2, Size keysize)
 {
@@ -75,6 +104,7 @@ row_match(const void *key1, const void *key2, Size keysize)
 		if (a->nulls[i] != b->nulls[i])
 			return 1;
 		if (!a->nulls[i] &&
+			!same_image(a->keys[i], b->keys[i], hashing->gtype[i]) &&
 			!DatumGetBool(FunctionCall2Coll(&hashing->gtype[i]->eq_opr_finfo,
 											hashing->gcoll[i], a->keys[i], b->keys[i])))
 			return 1;
@@ -143,6 +173,44 @@ sw_row_lookup(SwWindow *w, TimestampTz start, TimestampTz end, Datum *keys, bool
 		row_init(w, row, start, end, keys, nulls);
 	}
 	return row;
+}
+
+/* A sliding window's pane of this batch, created empty (*found false). */
+SwPane *
+sw_pane_lookup(SwWindow *w, TimestampTz start, Datum *keys, bool *nulls,
+			   uint32 keyhash, bool *found)
+{
+	OpenRowKey	key = {start, keys, nulls};
+	SwPane	   *pane;
+
+	hashing = w;
+	if (w->panes == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(OpenRowKey);
+		ctl.entrysize = sizeof(SwPane);
+		ctl.hash = row_hash;
+		ctl.match = row_match;
+		ctl.hcxt = w->batch_cxt;
+		w->panes = hash_create("stream_windows panes", 256, &ctl,
+							   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	}
+	pane = hash_search_with_hash_value(w->panes, &key,
+									   hash_combine(start_hash(start), keyhash),
+									   HASH_ENTER, found);
+	if (!*found)
+	{
+		MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
+
+		copy_key(w, &pane->key, start, keys, nulls);
+		pane->keyhash = keyhash;
+		pane->state = palloc(sizeof(Datum) * Max(w->naggs, 1));
+		pane->null = palloc(sizeof(bool) * Max(w->naggs, 1));
+		MemoryContextSwitchTo(old);
+	}
+	return pane;
 }
 
 /* The open rows of one group key (sessions, count windows). */

@@ -371,6 +371,28 @@ sw_agg_combine(SwAggregate *agg, SwAggContext *actx, Datum *state1, bool *isnull
 	*isnull1 = fcinfo->isnull;
 }
 
+/*
+ * As sw_agg_combine, for a state2 that stays with its owner and may be
+ * combined into other states too (a pane's, window_panes.c): never taken
+ * over as state1, always copied.
+ */
+void
+sw_agg_combine_copy(SwAggregate *agg, SwAggContext *actx, Datum *state1, bool *isnull1,
+					Datum state2, bool isnull2)
+{
+	if (agg->combinefn_strict && *isnull1 && !isnull2)
+	{
+		MemoryContext old = MemoryContextSwitchTo(actx->econtext->ecxt_per_tuple_memory);
+
+		Assert(!agg->internal_state);	/* their combine functions are not strict */
+		*state1 = datumCopy(state2, agg->transtypbyval, agg->transtyplen);
+		*isnull1 = false;
+		MemoryContextSwitchTo(old);
+		return;
+	}
+	sw_agg_combine(agg, actx, state1, isnull1, state2, isnull2);
+}
+
 Datum
 sw_agg_serialize(SwAggregate *agg, SwAggContext *actx, Datum state, bool isnull)
 {

@@ -89,6 +89,9 @@ extern void sw_agg_advance(SwAggregate *agg, SwAggContext *actx,
 extern void sw_agg_combine(SwAggregate *agg, SwAggContext *actx,
 						   Datum *state1, bool *isnull1,
 						   Datum state2, bool isnull2);
+extern void sw_agg_combine_copy(SwAggregate *agg, SwAggContext *actx,
+								Datum *state1, bool *isnull1,
+								Datum state2, bool isnull2);
 
 /* The stored form of a state (bytea for internal states), in CurrentMemoryContext. */
 extern Datum sw_agg_serialize(SwAggregate *agg, SwAggContext *actx,

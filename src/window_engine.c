@@ -269,9 +269,16 @@ sw_row_touch(SwWindow *w, OpenRow *row)
 	row_touch(w, row, true);
 }
 
-/* Feed the current event into a touched row. */
+/* A row's batch state from the aggregates' initial values (tumbling, sliding) */
 void
-sw_row_advance(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip)
+sw_row_touch_partial(SwWindow *w, OpenRow *row)
+{
+	row_touch(w, row, false);
+}
+
+/* Feed the current event into partial states (a touched row's, a pane's). */
+void
+sw_states_advance(SwWindow *w, Datum *states, bool *nulls, bool *evaluated, bool *skip)
 {
 	for (int i = 0; i < w->naggs; i++)
 	{
@@ -282,8 +289,15 @@ sw_row_advance(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip)
 			evaluated[i] = true;
 		}
 		if (!skip[i])
-			sw_agg_advance(&w->aggs[i], w->actx, &row->bstate[i], &row->bnull[i]);
+			sw_agg_advance(&w->aggs[i], w->actx, &states[i], &nulls[i]);
 	}
+}
+
+/* Feed the current event into a touched row. */
+void
+sw_row_advance(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip)
+{
+	sw_states_advance(w, row->bstate, row->bnull, evaluated, skip);
 }
 
 void
@@ -541,7 +555,9 @@ sw_window_apply_event(SwWindow *w, const SwEvent *ev, TimestampTz now)
 {
 	MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
 
+	w->careful = true;
 	window_apply(w, ev->slot, ev->partition, ev->offset, now);
+	w->careful = false;
 	MemoryContextSwitchTo(old);
 }
 
@@ -859,6 +875,7 @@ sw_window_end_batch(SwWindow *w, TimestampTz now)
 	 * single event is to blame for it.
 	 */
 	sw_priv_begin_role(&ps, w->owner, w->search_path);
+	sw_panes_fold(w);
 	if (w->kind == SW_KIND_COUNT)
 		sw_count_number(w);
 	for (OpenRow *row = w->touched; row; row = row->next_touched)
@@ -880,6 +897,7 @@ sw_window_end_batch(SwWindow *w, TimestampTz now)
 	persist_state(w, now);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(w->batch_cxt);
+	w->panes = NULL;			/* (it was in batch_cxt, and folded) */
 }
 
 void
@@ -1316,6 +1334,7 @@ build_window(HeapTuple tup, TupleDesc desc, Oid staging, MemoryContext cxt)
 	}
 
 	sw_rows_create(w);
+	w->pane = sw_pane_width(w);
 	w->parts = palloc0(sizeof(PartState));
 	w->wm_part = -1;
 	w->nparts = 0;

@@ -10,7 +10,8 @@
  * event: a closed window (window_end + allowed_lateness <= W) drops it
  * into sw.late_events; otherwise it is accumulated into the row's partial
  * aggregate for this batch, and counts as a revision when the row is
- * final at that moment (W >= window_end).
+ * final at that moment (W >= window_end).  A sliding window's event whose
+ * windows are all still open goes to its pane instead (window_panes.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -28,6 +29,13 @@ sw_hop_assign(SwWindow *w, TimestampTz t, int partition, int64 offset,
 	uint32		keyhash = sw_keys_hash(w, w->keybuf, w->keynulls);
 
 	sw_hop_range(t, w->size, w->slide, w->origin, &k, &last_k);
+	/* none of its windows final (the earliest ends first): to its pane */
+	if (w->pane > 0 && !w->careful && k <= last_k &&
+		!sw_is_final_at(w, sw_time_add(sw_hop_start(w->origin, k, w->slide), w->size)))
+	{
+		sw_pane_accumulate(w, t, keyhash, evaluated, skip);
+		return;
+	}
 	for (; k <= last_k; k++)
 	{
 		TimestampTz start = sw_hop_start(w->origin, k, w->slide);

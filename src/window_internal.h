@@ -136,6 +136,11 @@ typedef struct SwWindow
 	MemoryContext cxt;			/* open rows, for the window's life */
 	MemoryContext batch_cxt;	/* partial aggregates of this batch */
 	HTAB	   *rows;			/* tumbling, sliding: by (start, key) */
+	int64		pane;			/* sliding: width of the panes its events are
+								 * aggregated in (window_panes.c), or 0 */
+	HTAB	   *panes;			/* this batch's SwPane, in batch_cxt, or NULL */
+	bool		careful;		/* applied event by event (window_isolation.c):
+								 * no panes, each event's errors its own */
 	HTAB	   *keyidx;			/* session, count: by key */
 	OpenRow    *touched;
 	LateEvent  *late;
@@ -210,12 +215,27 @@ typedef struct KeyEntry
  */
 #define SW_IDLE_KEYS	10000
 
+/*
+ * A sliding window's partial aggregates of one pane (gcd(size, slide) wide)
+ * and group key over the current batch, combined into the pane's windows
+ * at the end of the batch (window_panes.c).
+ */
+typedef struct SwPane
+{
+	OpenRowKey	key;			/* hash key (start: the pane's): must be first */
+	uint32		keyhash;		/* sw_keys_hash of the key */
+	Datum	   *state;			/* per aggregate, in batch_cxt */
+	bool	   *null;
+} SwPane;
+
 /* open_rows.c: the store of open rows */
 extern void sw_rows_create(SwWindow *w);
 /* keyhash: sw_keys_hash of keys, computed once for all of an event's windows */
 extern uint32 sw_keys_hash(SwWindow *w, Datum *keys, bool *nulls);
 extern OpenRow *sw_row_lookup(SwWindow *w, TimestampTz start, TimestampTz end,
 							  Datum *keys, bool *nulls, uint32 keyhash);
+extern SwPane *sw_pane_lookup(SwWindow *w, TimestampTz start, Datum *keys,
+							  bool *nulls, uint32 keyhash, bool *found);
 extern KeyEntry *sw_key_entry(SwWindow *w, Datum *keys, bool *nulls);
 extern OpenRow *sw_row_new(SwWindow *w, KeyEntry *entry, TimestampTz start,
 						   TimestampTz end);
@@ -229,10 +249,19 @@ extern bool sw_close_at(SwWindow *w, TimestampTz end, TimestampTz *limit);
 extern bool sw_is_final_at(SwWindow *w, TimestampTz end);
 extern void sw_row_touch(SwWindow *w, OpenRow *row);
 extern void sw_row_advance(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip);
+extern void sw_states_advance(SwWindow *w, Datum *states, bool *nulls,
+							  bool *evaluated, bool *skip);
+extern void sw_row_touch_partial(SwWindow *w, OpenRow *row);
 extern void sw_row_accumulate(SwWindow *w, OpenRow *row, bool *evaluated, bool *skip);
 extern void sw_row_absorb(SwWindow *w, OpenRow *into, OpenRow *row);
 extern void sw_row_late(SwWindow *w, int partition, int64 offset, TimestampTz t);
 extern void sw_row_write(SwWindow *w, OpenRow *row);
+
+/* window_panes.c: sliding windows aggregate their events per pane */
+extern int64 sw_pane_width(SwWindow *w);
+extern void sw_pane_accumulate(SwWindow *w, TimestampTz t, uint32 keyhash,
+							   bool *evaluated, bool *skip);
+extern void sw_panes_fold(SwWindow *w);
 
 /* window_engine.c, for window_isolation.c */
 extern int	sw_engine_nwindows(SwEngine *e);

@@ -4,7 +4,8 @@
 #       query over the staging table with sw.tumble / sw.hop (EXCEPT both
 #       ways), for tumbling, sliding, slide > size, odd slides and origins,
 #       an event-time expression, the default event time (Kafka timestamp),
-#       and expressions over aggregates;
+#       expressions over aggregates, and a group key whose equal values have
+#       different images (1.0, 1.00);
 #   (b) the result table's columns and their order (and those of sw.windows,
 #       sw.watermarks, sw.late_events); users may index and grant it;
 #   (c) rows appear with the first event (not final) and update live;
@@ -106,6 +107,12 @@ my $UDF_AGGS = 'sumsq(ms) AS sq, ms_summary(ms) AS summary, avg(ms::numeric) AS 
   . 'bit_or(ms) AS bits, bool_and(ms < 40) AS all_fast, max(url) AS max_url';
 sql(qq{SELECT sw.create_window('udf_w', 'web', 'tumbling', '$UDF_AGGS',
 	group_by => 'path_of(url) AS path, host', filter => 'NOT is_slow(ms)',
+	event_time => 'event_time', size => '2 minutes')});
+
+# a group key whose equal values have different images (numeric scale):
+# 1.0 and 1.00 are one group, as in GROUP BY
+sql(q{SELECT sw.create_window('scale_w', 'web', 'tumbling', 'count(*) AS n, sum(ms) AS total',
+	group_by => 'CASE WHEN ms % 2 = 0 THEN 1.0 ELSE 1.00 END AS k, host',
 	event_time => 'event_time', size => '2 minutes')});
 
 # expressions over aggregates (not named by SPEC.md, which PostgreSQL users
@@ -236,6 +243,13 @@ is(sql(diff_count(q{SELECT host, window_start, window_end, avg2, spread, total, 
 		sum(e.ms) * 2, sum(e.ms)::numeric / count(*), count(*)
 	  FROM web e, sw.hop(e.event_time, '3 minutes', '1 minute') w GROUP BY 1, 2, 3})), '0 0',
 	'agg_expr (expressions over aggregates) equals the batch query');
+
+is(sql(diff_count(q{SELECT k, host, window_start, window_end, n, total FROM scale_w},
+	q{SELECT CASE WHEN e.ms % 2 = 0 THEN 1.0 ELSE 1.00 END, e.host, w.window_start, w.window_end,
+		count(*), sum(e.ms) FROM web e, sw.tumble(e.event_time, '2 minutes') w GROUP BY 1, 2, 3, 4})), '0 0',
+	'scale_w (1.0 and 1.00 one group) equals the batch query');
+is(sql(q{SELECT count(*) = count(DISTINCT (host, window_start)), sum(n) = (SELECT count(*) FROM web) FROM scale_w}),
+	't|t', 'scale_w: one row per host and window, every event counted');
 
 # (e) user-defined aggregate, internal states, UDFs in filter and group_by
 {
@@ -374,7 +388,7 @@ is(sql(q{SELECT to_regclass('live') IS NULL, to_regclass('live_t2') IS NULL,
 	(SELECT count(*) FROM sw.watermarks WHERE window_name = 'live_t2'),
 	(SELECT count(*) FROM sw.late_events WHERE window_name = 'live_t2')}),
 	't|t|0|0|0|0', 'with cascade => true the source and its windows are gone');
-is(sql(q{SELECT count(*) FROM sw.windows}), '12', 'the windows of other sources remain');
+is(sql(q{SELECT count(*) FROM sw.windows}), '13', 'the windows of other sources remain');
 produce('web', [ 'shop.example.com', 5, '12:30:00' ]);
 applied('web', '3001', 'other sources carry on');
 
