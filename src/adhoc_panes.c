@@ -58,6 +58,7 @@
 
 #include "adhoc_planner.h"
 #include "compat.h"
+#include "window_time.h"
 
 /* Range table of the rewritten query: the panes, then sw.hop over them */
 #define PANES_RTI	1
@@ -127,14 +128,7 @@ pane_usecs(List *args)
 		!IsA(origin, Const) || ((Const *) origin)->constisnull ||
 		TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(((Const *) origin)->constvalue)))
 		return 0;
-	while (slide != 0)
-	{
-		int64		r = size % slide;
-
-		size = slide;
-		slide = r;
-	}
-	return size;
+	return sw_gcd_usecs(size, slide);
 }
 
 /* The top-level FROM item of q that is a call of our sw.hop, or 0 */

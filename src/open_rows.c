@@ -127,6 +127,22 @@ copy_key(SwWindow *w, OpenRowKey *dst, TimestampTz start, Datum *keys, bool *nul
 	}
 }
 
+/* An empty hash of entries that start with an OpenRowKey, in cxt */
+static HTAB *
+keyed_hash_create(const char *name, Size entrysize, MemoryContext cxt)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(OpenRowKey);
+	ctl.entrysize = entrysize;
+	ctl.hash = row_hash;
+	ctl.match = row_match;
+	ctl.hcxt = cxt;
+	return hash_create(name, 256, &ctl,
+					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+}
+
 /* A new open row's key, bounds and empty stored state, in w->cxt. */
 static void
 row_init(SwWindow *w, OpenRow *row, TimestampTz start, TimestampTz end,
@@ -185,18 +201,7 @@ sw_pane_lookup(SwWindow *w, TimestampTz start, Datum *keys, bool *nulls,
 
 	hashing = w;
 	if (w->panes == NULL)
-	{
-		HASHCTL		ctl;
-
-		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = sizeof(OpenRowKey);
-		ctl.entrysize = sizeof(SwPane);
-		ctl.hash = row_hash;
-		ctl.match = row_match;
-		ctl.hcxt = w->batch_cxt;
-		w->panes = hash_create("stream_windows panes", 256, &ctl,
-							   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
-	}
+		w->panes = keyed_hash_create("stream_windows panes", sizeof(SwPane), w->batch_cxt);
 	pane = hash_search_with_hash_value(w->panes, &key,
 									   hash_combine(start_hash(start), keyhash),
 									   HASH_ENTER, found);
@@ -382,23 +387,10 @@ sw_row_free(SwWindow *w, OpenRow *row)
 void
 sw_rows_create(SwWindow *w)
 {
-	HASHCTL		ctl;
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(OpenRowKey);
-	ctl.entrysize = sizeof(OpenRow);
-	ctl.hash = row_hash;
-	ctl.match = row_match;
-	ctl.hcxt = w->cxt;
 	dlist_init(&w->idle_keys);
 	w->nidle = 0;
 	if (w->kind == SW_KIND_SESSION || w->kind == SW_KIND_COUNT)
-	{
-		ctl.entrysize = sizeof(KeyEntry);
-		w->keyidx = hash_create("stream_windows open keys", 256, &ctl,
-								HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
-	}
+		w->keyidx = keyed_hash_create("stream_windows open keys", sizeof(KeyEntry), w->cxt);
 	else
-		w->rows = hash_create("stream_windows open rows", 256, &ctl,
-							  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+		w->rows = keyed_hash_create("stream_windows open rows", sizeof(OpenRow), w->cxt);
 }

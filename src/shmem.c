@@ -166,6 +166,24 @@ sw_slot_exit(SwWorkerSlot *slot, int source_id, bool clean)
 	SpinLockRelease(&sw_shared->mutex);
 }
 
+/* The slot of source_id, its mutex held; NULL (no lock) if it has none. */
+static SwWorkerSlot *
+lock_slot_of(int source_id)
+{
+	if (sw_shared == NULL)
+		return NULL;
+	for (int i = 0; i < sw_shared->nslots; i++)
+	{
+		SwWorkerSlot *slot = &sw_shared->slots[i];
+
+		SpinLockAcquire(&slot->mutex);
+		if (slot->source_id == source_id)
+			return slot;
+		SpinLockRelease(&slot->mutex);
+	}
+	return NULL;
+}
+
 /*
  * Note that the source's worker is being stopped on request, so that its
  * exit (by SIGTERM, not clean) does not delay the next start as a failure
@@ -175,64 +193,45 @@ sw_slot_exit(SwWorkerSlot *slot, int source_id, bool clean)
 pid_t
 sw_slot_request_stop(int source_id)
 {
+	SwWorkerSlot *slot = lock_slot_of(source_id);
 	pid_t		pid = 0;
 
-	if (sw_shared == NULL)
+	if (slot == NULL)
 		return 0;
-	for (int i = 0; i < sw_shared->nslots; i++)
+	if (slot->pid != 0)
 	{
-		SwWorkerSlot *slot = &sw_shared->slots[i];
-
-		SpinLockAcquire(&slot->mutex);
-		if (slot->source_id == source_id && slot->pid != 0)
-		{
-			slot->stop_requested = true;
-			pid = slot->pid;
-		}
-		SpinLockRelease(&slot->mutex);
+		slot->stop_requested = true;
+		pid = slot->pid;
 	}
+	SpinLockRelease(&slot->mutex);
 	return pid;
 }
 
 pid_t
 sw_slot_pid(int source_id)
 {
-	pid_t		pid = 0;
+	SwWorkerSlot *slot = lock_slot_of(source_id);
+	pid_t		pid;
 
-	if (sw_shared == NULL)
+	if (slot == NULL)
 		return 0;
-	for (int i = 0; i < sw_shared->nslots; i++)
-	{
-		SwWorkerSlot *slot = &sw_shared->slots[i];
-
-		SpinLockAcquire(&slot->mutex);
-		if (slot->source_id == source_id)
-			pid = slot->pid;
-		SpinLockRelease(&slot->mutex);
-	}
+	pid = slot->pid;
+	SpinLockRelease(&slot->mutex);
 	return pid;
 }
 
 bool
 sw_slot_take_clean_exit(int source_id)
 {
-	bool		clean = false;
+	SwWorkerSlot *slot = lock_slot_of(source_id);
+	bool		clean;
 
-	if (sw_shared == NULL)
+	if (slot == NULL)
 		return false;
-	for (int i = 0; i < sw_shared->nslots; i++)
-	{
-		SwWorkerSlot *slot = &sw_shared->slots[i];
-
-		SpinLockAcquire(&slot->mutex);
-		if (slot->source_id == source_id)
-		{
-			clean = slot->clean_exit || slot->stop_requested;
-			slot->clean_exit = false;
-			slot->stop_requested = false;
-		}
-		SpinLockRelease(&slot->mutex);
-	}
+	clean = slot->clean_exit || slot->stop_requested;
+	slot->clean_exit = false;
+	slot->stop_requested = false;
+	SpinLockRelease(&slot->mutex);
 	return clean;
 }
 

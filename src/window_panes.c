@@ -85,22 +85,12 @@ order_free(Oid aggfnoid)
 int64
 sw_pane_width(SwWindow *w)
 {
-	int64		a = w->size,
-				b = w->slide;
-
 	if (w->kind != SW_KIND_SLIDING || w->slide >= w->size)
 		return 0;				/* one window an event at most */
 	for (int i = 0; i < w->naggs; i++)
 		if (!order_free(w->aggs[i].aggfnoid))
 			return 0;
-	while (b != 0)
-	{
-		int64		r = a % b;
-
-		a = b;
-		b = r;
-	}
-	return a;
+	return sw_gcd_usecs(w->size, w->slide);
 }
 
 /*

@@ -114,6 +114,24 @@ sw_time_add(TimestampTz ts, int64 span)
 	return r;
 }
 
+/*
+ * The greatest common divisor of two positive durations: the width of the
+ * panes that tile every window of a size and slide (adhoc_panes.c,
+ * window_panes.c).
+ */
+int64
+sw_gcd_usecs(int64 a, int64 b)
+{
+	while (b != 0)
+	{
+		int64		r = a % b;
+
+		a = b;
+		b = r;
+	}
+	return a;
+}
+
 TimestampTz
 sw_hop_start(TimestampTz origin, int64 k, int64 slide)
 {

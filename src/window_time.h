@@ -46,6 +46,7 @@ extern void sw_hop_range(TimestampTz ts, int64 size, int64 slide,
 						 TimestampTz origin, int64 *first_k, int64 *last_k);
 
 /* origin + k * slide, with overflow checking. */
+extern int64 sw_gcd_usecs(int64 a, int64 b);
 extern TimestampTz sw_hop_start(TimestampTz origin, int64 k, int64 slide);
 
 /* ts + span, with overflow checking (window ends, session ends). */
