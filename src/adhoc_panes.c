@@ -141,23 +141,15 @@ hop_item(Query *q, FuncExpr **call)
 	foreach(lc, q->jointree->fromlist)
 	{
 		RangeTblRef *rtr = lfirst(lc);
-		RangeTblEntry *rte;
-		RangeTblFunction *rtf;
+		FuncExpr   *fe;
 
-		if (!IsA(rtr, RangeTblRef))
-			continue;
-		rte = rt_fetch(rtr->rtindex, q->rtable);
-		if (rte->rtekind != RTE_FUNCTION || rte->funcordinality ||
-			list_length(rte->functions) != 1)
-			continue;
-		rtf = linitial_node(RangeTblFunction, rte->functions);
-		if (!IsA(rtf->funcexpr, FuncExpr) ||
-			!sw_adhoc_is_ours(((FuncExpr *) rtf->funcexpr)->funcid, "sw_hop"))
+		if (!IsA(rtr, RangeTblRef) ||
+			(fe = sw_adhoc_from_call(rt_fetch(rtr->rtindex, q->rtable), "sw_hop")) == NULL)
 			continue;
 		if (found != 0)
 			return 0;			/* two of them: leave the query alone */
 		found = rtr->rtindex;
-		*call = (FuncExpr *) rtf->funcexpr;
+		*call = fe;
 	}
 	return found;
 }

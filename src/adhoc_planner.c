@@ -84,21 +84,32 @@ sw_adhoc_scalar_function(Oid nspid, const char *name, const char *symbol)
 	return OidIsValid(funcid) && sw_adhoc_is_ours(funcid, symbol) ? funcid : InvalidOid;
 }
 
-/* The call sw.tumble(...) of a FROM item that can be rewritten, or NULL. */
-static FuncExpr *
-tumble_call(RangeTblEntry *rte)
+/*
+ * The call of a FROM item that is exactly one call of this library's C
+ * function symbol (no WITH ORDINALITY, no column definitions), or NULL.
+ */
+FuncExpr *
+sw_adhoc_from_call(RangeTblEntry *rte, const char *symbol)
 {
 	RangeTblFunction *rtf;
-	FuncExpr   *fe;
 
 	if (rte->rtekind != RTE_FUNCTION || rte->funcordinality ||
 		list_length(rte->functions) != 1)
 		return NULL;
 	rtf = linitial_node(RangeTblFunction, rte->functions);
-	if (!IsA(rtf->funcexpr, FuncExpr) || rtf->funccolnames != NIL)
+	if (!IsA(rtf->funcexpr, FuncExpr) || rtf->funccolnames != NIL ||
+		!sw_adhoc_is_ours(((FuncExpr *) rtf->funcexpr)->funcid, symbol))
 		return NULL;
-	fe = (FuncExpr *) rtf->funcexpr;
-	if (fe->funcretset || !sw_adhoc_is_ours(fe->funcid, "sw_tumble") ||
+	return (FuncExpr *) rtf->funcexpr;
+}
+
+/* The call sw.tumble(...) of a FROM item that can be rewritten, or NULL. */
+static FuncExpr *
+tumble_call(RangeTblEntry *rte)
+{
+	FuncExpr   *fe = sw_adhoc_from_call(rte, "sw_tumble");
+
+	if (fe == NULL || fe->funcretset ||
 		contain_volatile_functions((Node *) fe->args) ||
 		checkExprHasSubLink((Node *) fe->args) ||
 		sw_proc_aclcheck(fe->funcid, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)

@@ -19,6 +19,7 @@ extern void sw_adhoc_planner_init(void);
 extern bool sw_adhoc_is_ours(Oid funcid, const char *symbol);
 extern Oid	sw_adhoc_scalar_function(Oid nspid, const char *name, const char *symbol);
 extern List *sw_adhoc_args_with_defaults(FuncExpr *fe);
+extern FuncExpr *sw_adhoc_from_call(RangeTblEntry *rte, const char *symbol);
 
 /* adhoc_panes.c: aggregate sw.hop in FROM per slide, then per window */
 extern bool sw_adhoc_rewrite_panes(Query *q);

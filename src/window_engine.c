@@ -897,7 +897,6 @@ sw_window_end_batch(SwWindow *w, TimestampTz now)
 	persist_state(w, now);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(w->batch_cxt);
-	w->panes = NULL;			/* (it was in batch_cxt, and folded) */
 }
 
 void
